@@ -1,0 +1,1 @@
+"""Editorial domain: research logs, Pulse of AI, subscriptions (filled by later issues)."""

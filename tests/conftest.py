@@ -1,0 +1,30 @@
+from __future__ import annotations
+
+import pytest
+import redis
+from django.conf import settings
+from django.core.cache import cache
+
+from tests.helpers.celery_worker import CeleryWorker
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    try:
+        redis.Redis.from_url(settings.REDIS_URL, socket_connect_timeout=2).ping()
+    except redis.RedisError as exc:
+        pytest.exit(
+            f"Redis is not reachable at {settings.REDIS_URL} ({exc}); start it or set REDIS_URL.",
+            returncode=2,
+        )
+
+
+@pytest.fixture(autouse=True)
+def _empty_cache() -> None:
+    cache.clear()
+
+
+@pytest.fixture
+def celery_worker_process(transactional_db: None) -> CeleryWorker:
+    """A real `celery worker` process on Redis, using the test database."""
+    with CeleryWorker(queues=("default", "harvest", "embed", "mail")) as worker:
+        yield worker

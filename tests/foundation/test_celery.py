@@ -1,0 +1,31 @@
+from __future__ import annotations
+
+import os
+
+import pytest
+from django.conf import settings
+
+from digest.tasks import echo
+
+
+def test_the_test_profile_uses_redis_not_eager_mode() -> None:
+    assert settings.CELERY_BROKER_URL.startswith("redis://")
+    assert settings.CELERY_TASK_ALWAYS_EAGER is False
+    assert settings.CELERY_TASK_ACKS_LATE is True
+
+
+@pytest.mark.celery_worker
+def test_a_task_runs_in_a_real_worker_process_over_redis(celery_worker_process) -> None:
+    result = echo.delay("hello").get(timeout=30)
+    assert result["value"] == "hello"
+    assert result["pid"] != os.getpid()
+
+
+def test_tasks_are_routed_to_named_queues() -> None:
+    from digest.celery import app
+
+    router = app.amqp.router
+    assert router.route({}, "papers.tasks.harvest_arxiv")["queue"].name == "harvest"
+    assert router.route({}, "papers.tasks.embed_papers")["queue"].name == "embed"
+    assert router.route({}, "digest.tasks.send_daily_digest")["queue"].name == "mail"
+    assert router.route({}, "digest.tasks.echo")["queue"].name == "default"
