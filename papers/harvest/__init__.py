@@ -1,0 +1,1 @@
+"""Harvesting: network clients return bytes, pure parsers return records, services write."""

@@ -1,0 +1,207 @@
+"""Papers, their authors and versions, trending signals, and the harvest ledger."""
+
+from __future__ import annotations
+
+from django.contrib.postgres.fields import ArrayField
+from django.contrib.postgres.indexes import GinIndex
+from django.db import models
+
+
+class Author(models.Model):
+    name = models.CharField(max_length=500)
+    # NFKC, case-folded, single-spaced: the same person written two ways is one row.
+    normalized_name = models.CharField(max_length=500, unique=True)
+
+    class Meta:
+        ordering = ["name"]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class Paper(models.Model):
+    arxiv_id = models.CharField(max_length=40, unique=True, help_text="Without version.")
+    version = models.PositiveSmallIntegerField(default=1, help_text="Latest version seen.")
+    title = models.TextField(help_text="As arXiv gives it, LaTeX included.")
+    title_text = models.TextField(help_text="Plain-text rendering for search and email.")
+    abstract = models.TextField(blank=True, help_text="As arXiv gives it, LaTeX included.")
+    abstract_text = models.TextField(blank=True)
+    authors = models.ManyToManyField(Author, through="Authorship", related_name="papers")
+    primary_category = models.CharField(max_length=40, blank=True, db_index=True)
+    categories = ArrayField(models.CharField(max_length=40), default=list, blank=True)
+    submitted_at = models.DateTimeField(null=True, blank=True, help_text="Version 1.")
+    updated_at = models.DateTimeField(null=True, blank=True, help_text="Latest version.")
+    announced_on = models.DateField(null=True, blank=True, db_index=True)
+    doi = models.CharField(max_length=255, blank=True)
+    journal_ref = models.TextField(blank=True)
+    comments = models.TextField(blank=True)
+    license = models.CharField(max_length=255, blank=True)
+    withdrawn = models.BooleanField(default=False)
+    is_complete = models.BooleanField(
+        default=True, help_text="False while only a trending source has described the paper."
+    )
+    metadata_source = models.CharField(max_length=20, blank=True)
+    content_hash = models.CharField(max_length=64, blank=True, editable=False)
+    created = models.DateTimeField(auto_now_add=True)
+    modified = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["-submitted_at", "-id"]
+        indexes = [
+            GinIndex(fields=["categories"], name="paper_categories_gin"),
+            models.Index(fields=["-submitted_at"], name="paper_submitted_desc"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.arxiv_id}: {self.title_text[:80]}"
+
+    @property
+    def abs_url(self) -> str:
+        return f"https://arxiv.org/abs/{self.arxiv_id}v{self.version}"
+
+    @property
+    def pdf_url(self) -> str:
+        return f"https://arxiv.org/pdf/{self.arxiv_id}v{self.version}"
+
+
+class Authorship(models.Model):
+    paper = models.ForeignKey(Paper, on_delete=models.CASCADE, related_name="authorships")
+    author = models.ForeignKey(Author, on_delete=models.PROTECT, related_name="authorships")
+    position = models.PositiveSmallIntegerField()
+
+    class Meta:
+        ordering = ["paper", "position"]
+        constraints = [
+            models.UniqueConstraint(fields=["paper", "position"], name="authorship_unique_position")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.author} ({self.position}) on {self.paper.arxiv_id}"
+
+
+class PaperVersion(models.Model):
+    paper = models.ForeignKey(Paper, on_delete=models.CASCADE, related_name="versions")
+    version = models.PositiveSmallIntegerField()
+    submitted_at = models.DateTimeField(null=True, blank=True)
+    size = models.CharField(max_length=40, blank=True)
+    withdrawn = models.BooleanField(default=False)
+    first_seen = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["paper", "version"]
+        constraints = [
+            models.UniqueConstraint(fields=["paper", "version"], name="paperversion_unique")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.paper.arxiv_id}v{self.version}"
+
+
+class TrendingSignal(models.Model):
+    """A source's view of a paper on one day; one row per (source, day, paper) keeps history."""
+
+    source = models.CharField(max_length=20)
+    day = models.DateField()
+    paper = models.ForeignKey(Paper, on_delete=models.CASCADE, related_name="trending_signals")
+    rank = models.PositiveIntegerField()
+    upvotes = models.IntegerField(default=0)
+    comments = models.IntegerField(default=0)
+    submitted_by = models.CharField(max_length=200, blank=True)
+    github_repo = models.URLField(max_length=500, blank=True)
+    github_stars = models.IntegerField(null=True, blank=True)
+    project_page = models.URLField(max_length=500, blank=True)
+    ai_summary = models.TextField(blank=True)
+    ai_keywords = ArrayField(models.CharField(max_length=200), default=list, blank=True)
+    organization = models.CharField(max_length=200, blank=True)
+    extra = models.JSONField(default=dict, blank=True)
+    fetched_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["-day", "rank"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["source", "day", "paper"], name="trendingsignal_unique_per_day"
+            )
+        ]
+        indexes = [models.Index(fields=["source", "-day", "rank"], name="trending_day_rank")]
+
+    def __str__(self) -> str:
+        return f"{self.source} {self.day} #{self.rank}: {self.paper.arxiv_id}"
+
+
+class HarvestRun(models.Model):
+    class Source(models.TextChoices):
+        ARXIV_API = "arxiv", "arXiv export API"
+        OAI_PMH = "oai", "arXiv OAI-PMH"
+        RSS = "rss", "arXiv RSS listings"
+        HUGGING_FACE = "hf", "Hugging Face daily papers"
+        RECONCILE = "reconcile", "Completeness reconciliation"
+        SAMPLE = "sample", "Bundled sample"
+
+    class Status(models.TextChoices):
+        RUNNING = "running"
+        SUCCEEDED = "succeeded"
+        FAILED = "failed"
+
+    source = models.CharField(max_length=20, choices=Source.choices)
+    status = models.CharField(max_length=20, choices=Status.choices, default=Status.RUNNING)
+    params = models.JSONField(default=dict, blank=True, help_text="Window, categories, date.")
+    cursor = models.JSONField(
+        default=dict, blank=True, help_text="Where to resume: resumption token, next offset."
+    )
+    pages = models.PositiveIntegerField(default=0)
+    new = models.PositiveIntegerField(default=0)
+    updated = models.PositiveIntegerField(default=0)
+    unchanged = models.PositiveIntegerField(default=0)
+    failed = models.PositiveIntegerField(default=0)
+    error = models.TextField(blank=True)
+    started_at = models.DateTimeField(auto_now_add=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-started_at"]
+        indexes = [
+            models.Index(fields=["source", "status", "-started_at"], name="harvestrun_recent")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_source_display()} #{self.pk} ({self.status})"
+
+    @property
+    def duration_s(self) -> float | None:
+        if self.finished_at is None:
+            return None
+        return (self.finished_at - self.started_at).total_seconds()
+
+
+class AnnouncementDay(models.Model):
+    """What arXiv's listing announced for one category on one day, to check completeness."""
+
+    day = models.DateField()
+    category = models.CharField(max_length=40)
+    new_ids = ArrayField(models.CharField(max_length=40), default=list, blank=True)
+    cross_ids = ArrayField(models.CharField(max_length=40), default=list, blank=True)
+    replaced_ids = ArrayField(models.CharField(max_length=40), default=list, blank=True)
+    stored = models.PositiveIntegerField(default=0, help_text="Announced papers found stored.")
+    checked_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-day", "category"]
+        constraints = [
+            models.UniqueConstraint(fields=["day", "category"], name="announcementday_unique")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.category} {self.day}"
+
+    @property
+    def announced_ids(self) -> list[str]:
+        return sorted({*self.new_ids, *self.cross_ids, *self.replaced_ids})
+
+    @property
+    def announced(self) -> int:
+        return len(self.announced_ids)
+
+    @property
+    def completeness(self) -> float:
+        return self.stored / self.announced if self.announced else 1.0
