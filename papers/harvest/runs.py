@@ -53,13 +53,13 @@ def harvest_run_start(*, source: str, params: dict[str, Any]) -> HarvestRun:
     run starts from its persisted cursor.
     """
     with transaction.atomic():
-        unfinished = (
+        latest = (
             HarvestRun.objects.select_for_update()
             .filter(source=source, params=params)
-            .exclude(status=HarvestRun.Status.SUCCEEDED)
-            .order_by("-started_at")
+            .order_by("-started_at", "-pk")
             .first()
         )
+        unfinished = latest if latest and latest.status != HarvestRun.Status.SUCCEEDED else None
         cursor: dict[str, Any] = {}
         if unfinished is not None and unfinished.cursor:
             cursor = unfinished.cursor

@@ -5,9 +5,11 @@ from __future__ import annotations
 import hashlib
 import json
 from collections.abc import Iterable, Iterator
-from dataclasses import asdict, dataclass
+from dataclasses import dataclass
+from datetime import datetime
 from itertools import islice
 
+import psycopg
 from django.db import connection, transaction
 
 from papers.harvest.records import ArxivRecord, VersionRecord
@@ -69,22 +71,42 @@ def _latest_per_id(batch: list[ArxivRecord]) -> list[ArxivRecord]:
 
 
 def content_hash(record: ArxivRecord) -> str:
-    """Fingerprint of what a record says about a paper (its announcement day excluded)."""
-    payload = asdict(record)
-    payload.pop("announced_on")
-    payload.pop("source")
-    return hashlib.sha256(json.dumps(payload, default=str, sort_keys=True).encode()).hexdigest()
+    """Fingerprint of what a record says about a paper (announcement day and source aside)."""
+    versions = tuple(
+        (v.version, _iso(v.submitted_at), v.size, v.withdrawn) for v in record.versions
+    )
+    parts = (
+        record.arxiv_id, record.version, record.title, record.abstract, record.authors,
+        record.primary_category, record.categories, _iso(record.submitted_at),
+        _iso(record.updated_at), record.doi, record.journal_ref, record.comments,
+        record.license, record.withdrawn, versions, record.complete,
+    )  # fmt: skip
+    return hashlib.sha256(repr(parts).encode()).hexdigest()
+
+
+def _iso(moment: datetime | None) -> str:
+    return moment.isoformat() if moment else ""
+
+
+# At the same version, a richer source is not overwritten by a poorer one (an RSS item
+# carries no DOI or journal ref; OAI arXivRaw carries the whole version history).
+SOURCE_PRECEDENCE = {"oai": 40, "arxiv": 30, "abs": 30, "sample": 20, "rss": 10, "hf": 0}
+
+
+def _source_rank_sql(column: str) -> str:
+    cases = " ".join(f"WHEN '{name}' THEN {rank}" for name, rank in SOURCE_PRECEDENCE.items())
+    return f"(CASE {column} {cases} ELSE 20 END)"
 
 
 _UPSERT_SQL = """
 WITH incoming AS (
     SELECT * FROM unnest(
-        %(arxiv_id)s::text[], %(version)s::int[], %(title)s::text[], %(title_text)s::text[],
-        %(abstract)s::text[], %(abstract_text)s::text[], %(primary_category)s::text[],
-        %(categories)s::jsonb[], %(submitted_at)s::timestamptz[], %(updated_at)s::timestamptz[],
-        %(announced_on)s::date[], %(doi)s::text[], %(journal_ref)s::text[], %(comments)s::text[],
-        %(license)s::text[], %(withdrawn)s::bool[], %(is_complete)s::bool[],
-        %(metadata_source)s::text[], %(content_hash)s::text[]
+        %(arxiv_id)b::text[], %(version)b::int[], %(title)b::text[], %(title_text)b::text[],
+        %(abstract)b::text[], %(abstract_text)b::text[], %(primary_category)b::text[],
+        %(categories)b::jsonb[], %(submitted_at)b::timestamptz[], %(updated_at)b::timestamptz[],
+        %(announced_on)b::date[], %(doi)b::text[], %(journal_ref)b::text[], %(comments)b::text[],
+        %(license)b::text[], %(withdrawn)b::bool[], %(is_complete)b::bool[],
+        %(metadata_source)b::text[], %(content_hash)b::text[]
     ) AS t(arxiv_id, version, title, title_text, abstract, abstract_text, primary_category,
            categories, submitted_at, updated_at, announced_on, doi, journal_ref, comments,
            license, withdrawn, is_complete, metadata_source, content_hash)
@@ -110,30 +132,81 @@ ON CONFLICT (arxiv_id) DO UPDATE SET
     is_complete = EXCLUDED.is_complete, metadata_source = EXCLUDED.metadata_source,
     content_hash = EXCLUDED.content_hash, modified = now()
 WHERE NOT (p.is_complete AND NOT EXCLUDED.is_complete)
-  AND EXCLUDED.version >= p.version
-  AND (p.content_hash IS DISTINCT FROM EXCLUDED.content_hash
-       OR (p.announced_on IS NULL AND EXCLUDED.announced_on IS NOT NULL))
+  AND (EXCLUDED.version > p.version
+       OR (EXCLUDED.version = p.version
+           AND {rank_excluded} >= {rank_stored}
+           AND p.content_hash IS DISTINCT FROM EXCLUDED.content_hash))
 RETURNING p.id, p.arxiv_id, (p.xmax = 0) AS inserted
-"""
+""".format(
+    rank_excluded=_source_rank_sql("EXCLUDED.metadata_source"),
+    rank_stored=_source_rank_sql("p.metadata_source"),
+)
 
 
-def _upsert_batch(records: list[ArxivRecord]) -> UpsertCounts:
+def _upsert_batch(batch: list[ArxivRecord]) -> UpsertCounts:
+    hashes = {record.arxiv_id: content_hash(record) for record in batch}
+    records = _drop_unchanged(batch, hashes)
+    skipped = len(batch) - len(records)
     if not records:
-        return UpsertCounts()
-    columns = _columns(records)
-    with connection.cursor() as cursor:
-        cursor.execute(_UPSERT_SQL, columns)
-        written = cursor.fetchall()
+        return UpsertCounts(unchanged=skipped)
+    columns = _columns(records, hashes)
+    written = _execute_binary(_UPSERT_SQL, columns)
+    _fill_announcement_days(records)
     by_id = {record.arxiv_id: record for record in records}
     changed = [(paper_id, by_id[arxiv_id]) for paper_id, arxiv_id, _ in written]
     if changed:
         _replace_authorships(changed)
         _record_versions(changed)
     new = sum(1 for *_, inserted in written if inserted)
-    return UpsertCounts(new=new, updated=len(written) - new, unchanged=len(records) - len(written))
+    return UpsertCounts(
+        new=new, updated=len(written) - new, unchanged=skipped + len(records) - len(written)
+    )
 
 
-def _columns(records: list[ArxivRecord]) -> dict[str, list[object]]:
+def _fill_announcement_days(records: list[ArxivRecord]) -> None:
+    """A listing may tell the announcement day of a paper another source stored without it."""
+    dated = [(r.arxiv_id, r.announced_on) for r in records if r.announced_on is not None]
+    if dated:
+        _execute_binary(
+            "UPDATE papers_paper p SET announced_on = t.day FROM unnest(%b::text[], %b::date[])"
+            " AS t(arxiv_id, day) WHERE p.arxiv_id = t.arxiv_id AND p.announced_on IS NULL",
+            _as_columns(dated, width=2),
+        )
+
+
+def _drop_unchanged(batch: list[ArxivRecord], hashes: dict[str, str]) -> list[ArxivRecord]:
+    """Skip records whose stored paper already says the same (the common re-harvest).
+
+    Only an optimisation: the upsert's WHERE clause enforces the same rule under races.
+    """
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT arxiv_id, announced_on IS NOT NULL FROM papers_paper"
+            " WHERE arxiv_id = ANY(%s) AND content_hash = ANY(%s)",
+            [list(hashes), list(hashes.values())],
+        )
+        stored = dict(cursor.fetchall())
+    return [
+        record
+        for record in batch
+        if record.arxiv_id not in stored
+        or (record.announced_on is not None and not stored[record.arxiv_id])
+    ]
+
+
+def _execute_binary(
+    sql: str, params: dict[str, list[object]] | list[list[object]]
+) -> list[tuple[object, ...]]:
+    """Run ``sql`` (``%(name)b`` placeholders: binary arrays skip per-element text escaping)."""
+    # Django's cursors bind parameters client-side (quoting every array element with a
+    # regex); a plain psycopg cursor sends them server-side, in binary.
+    connection.ensure_connection()
+    with psycopg.Cursor(connection.connection) as cursor:
+        cursor.execute(sql, params)
+        return cursor.fetchall() if cursor.description else []
+
+
+def _columns(records: list[ArxivRecord], hashes: dict[str, str]) -> dict[str, list[object]]:
     return {
         "arxiv_id": [r.arxiv_id for r in records],
         "version": [r.version for r in records],
@@ -153,36 +226,39 @@ def _columns(records: list[ArxivRecord]) -> dict[str, list[object]]:
         "withdrawn": [r.withdrawn for r in records],
         "is_complete": [r.complete for r in records],
         "metadata_source": [r.source for r in records],
-        "content_hash": [content_hash(r) for r in records],
+        "content_hash": [hashes[r.arxiv_id] for r in records],
     }
 
 
 def _replace_authorships(changed: list[tuple[int, ArxivRecord]]) -> None:
-    names: dict[str, str] = {}
+    keys: dict[str, str] = {}  # name as written -> normalised key
+    names: dict[str, str] = {}  # normalised key -> display name (first spelling seen)
     for _, record in changed:
         for name in record.authors:
-            names.setdefault(normalize_author_name(name), collapse_whitespace(name))
-    with connection.cursor() as cursor:
-        cursor.execute(
-            "INSERT INTO papers_author (name, normalized_name) "
-            "SELECT * FROM unnest(%s::text[], %s::text[]) ON CONFLICT (normalized_name) DO NOTHING",
-            [list(names.values()), list(names.keys())],
-        )
-        cursor.execute(
-            "SELECT normalized_name, id FROM papers_author WHERE normalized_name = ANY(%s)",
+            if name not in keys:
+                keys[name] = normalize_author_name(name)
+                names.setdefault(keys[name], collapse_whitespace(name))
+    _execute_binary(
+        "INSERT INTO papers_author (name, normalized_name) SELECT * FROM unnest(%b::text[],"
+        " %b::text[]) ON CONFLICT (normalized_name) DO NOTHING",
+        [list(names.values()), list(names.keys())],
+    )
+    author_ids = dict(
+        _execute_binary(
+            "SELECT normalized_name, id FROM papers_author WHERE normalized_name = ANY(%b)",
             [list(names.keys())],
         )
-        author_ids = dict(cursor.fetchall())
-        rows = _authorship_rows(changed, author_ids)
-        cursor.execute(
-            "DELETE FROM papers_authorship WHERE paper_id = ANY(%s)",
-            [[paper_id for paper_id, _ in changed]],
-        )
-        cursor.execute(
-            "INSERT INTO papers_authorship (paper_id, author_id, position) "
-            "SELECT * FROM unnest(%s::bigint[], %s::bigint[], %s::int[])",
-            [list(column) for column in zip(*rows, strict=True)] if rows else [[], [], []],
-        )
+    )
+    rows = _authorship_rows(changed, {name: author_ids[key] for name, key in keys.items()})
+    _execute_binary(
+        "DELETE FROM papers_authorship WHERE paper_id = ANY(%b)",
+        [[paper_id for paper_id, _ in changed]],
+    )
+    _execute_binary(
+        "INSERT INTO papers_authorship (paper_id, author_id, position) "
+        "SELECT * FROM unnest(%b::bigint[], %b::bigint[], %b::int[])",
+        _as_columns(rows, width=3),
+    )
 
 
 def _authorship_rows(
@@ -192,7 +268,7 @@ def _authorship_rows(
     for paper_id, record in changed:
         seen: set[int] = set()
         for name in record.authors:
-            author_id = author_ids[normalize_author_name(name)]
+            author_id = author_ids[name]
             if author_id not in seen:  # a name listed twice on one paper is one authorship
                 seen.add(author_id)
                 rows.append((paper_id, author_id, len(seen)))
@@ -205,22 +281,24 @@ def _record_versions(changed: list[tuple[int, ArxivRecord]]) -> None:
         for paper_id, record in changed
         for v in versions_seen(record)
     ]
-    if not rows:
-        return
-    with connection.cursor() as cursor:
-        cursor.execute(
-            """
-            INSERT INTO papers_paperversion AS v
-                (paper_id, version, submitted_at, size, withdrawn, first_seen)
-            SELECT *, now() FROM unnest(
-                %s::bigint[], %s::int[], %s::timestamptz[], %s::text[], %s::bool[])
-            ON CONFLICT (paper_id, version) DO UPDATE SET
-                submitted_at = COALESCE(EXCLUDED.submitted_at, v.submitted_at),
-                size = CASE WHEN EXCLUDED.size <> '' THEN EXCLUDED.size ELSE v.size END,
-                withdrawn = EXCLUDED.withdrawn OR v.withdrawn
-            """,
-            [list(column) for column in zip(*rows, strict=True)],
-        )
+    _execute_binary(
+        """
+        INSERT INTO papers_paperversion AS v
+            (paper_id, version, submitted_at, size, withdrawn, first_seen)
+        SELECT *, now() FROM unnest(%b::bigint[], %b::int[], %b::timestamptz[], %b::text[],
+                                    %b::bool[])
+        ON CONFLICT (paper_id, version) DO UPDATE SET
+            submitted_at = COALESCE(EXCLUDED.submitted_at, v.submitted_at),
+            size = CASE WHEN EXCLUDED.size <> '' THEN EXCLUDED.size ELSE v.size END,
+            withdrawn = EXCLUDED.withdrawn OR v.withdrawn
+        """,
+        _as_columns(rows, width=5),
+    )
+
+
+def _as_columns(rows: list[tuple[object, ...]], *, width: int) -> list[list[object]]:
+    """Rows to one list per column, as ``unnest`` takes them (empty lists for no rows)."""
+    return [list(column) for column in zip(*rows, strict=True)] if rows else [[]] * width
 
 
 def versions_seen(record: ArxivRecord) -> tuple[VersionRecord, ...]:

@@ -1,0 +1,80 @@
+from __future__ import annotations
+
+from django.contrib import admin
+from django.db.models import QuerySet
+from django.http import HttpRequest
+
+from papers.models import AnnouncementDay, Author, HarvestRun, Paper, PaperVersion, TrendingSignal
+
+
+class AuthorshipInline(admin.TabularInline):
+    model = Paper.authors.through
+    extra = 0
+    raw_id_fields = ("author",)
+    ordering = ("position",)
+
+
+class PaperVersionInline(admin.TabularInline):
+    model = PaperVersion
+    extra = 0
+    readonly_fields = ("version", "submitted_at", "size", "withdrawn", "first_seen")
+    can_delete = False
+
+
+@admin.register(Paper)
+class PaperAdmin(admin.ModelAdmin):
+    list_display = ("arxiv_id", "version", "title_text", "primary_category", "submitted_at",
+                    "announced_on", "withdrawn", "is_complete")  # fmt: skip
+    list_filter = ("primary_category", "withdrawn", "is_complete", "metadata_source",
+                   ("announced_on", admin.DateFieldListFilter))  # fmt: skip
+    search_fields = ("=arxiv_id", "title_text", "authors__name", "doi")
+    date_hierarchy = "submitted_at"
+    readonly_fields = ("content_hash", "created", "modified")
+    inlines = (AuthorshipInline, PaperVersionInline)
+    show_full_result_count = False
+
+    def get_search_results(
+        self, request: HttpRequest, queryset: QuerySet[Paper], search_term: str
+    ) -> tuple[QuerySet[Paper], bool]:
+        queryset, _ = super().get_search_results(request, queryset, search_term)
+        return queryset.distinct(), False
+
+
+@admin.register(Author)
+class AuthorAdmin(admin.ModelAdmin):
+    list_display = ("name", "normalized_name")
+    search_fields = ("name", "normalized_name")
+
+
+@admin.register(TrendingSignal)
+class TrendingSignalAdmin(admin.ModelAdmin):
+    list_display = ("day", "rank", "source", "paper", "upvotes", "comments", "github_stars")
+    list_filter = ("source", ("day", admin.DateFieldListFilter))
+    search_fields = ("=paper__arxiv_id", "paper__title_text")
+    raw_id_fields = ("paper",)
+    date_hierarchy = "day"
+
+
+@admin.register(HarvestRun)
+class HarvestRunAdmin(admin.ModelAdmin):
+    list_display = ("id", "source", "status", "started_at", "duration_s", "pages", "new",
+                    "updated", "unchanged", "failed", "short_error")  # fmt: skip
+    list_filter = ("source", "status")
+    readonly_fields = tuple(f.name for f in HarvestRun._meta.fields)
+
+    @admin.display(description="error")
+    def short_error(self, run: HarvestRun) -> str:
+        return run.error[:120]
+
+
+@admin.register(AnnouncementDay)
+class AnnouncementDayAdmin(admin.ModelAdmin):
+    list_display = ("day", "category", "announced", "stored", "completeness_percent",
+                    "checked_at")  # fmt: skip
+    list_filter = ("category", ("day", admin.DateFieldListFilter))
+    date_hierarchy = "day"
+    readonly_fields = ("checked_at",)
+
+    @admin.display(description="complete")
+    def completeness_percent(self, day: AnnouncementDay) -> str:
+        return f"{day.completeness:.0%}"

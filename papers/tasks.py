@@ -1,0 +1,67 @@
+"""Celery entry points for harvesting. Each source is one task; the rule lives in services."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from celery import shared_task
+from celery.utils.log import get_task_logger
+
+from papers.harvest.sources import default_params
+from papers.models import HarvestRun
+from papers.services.harvest import HarvestAlreadyRunning, harvest_source
+
+logger = get_task_logger(__name__)
+
+HARVEST_TASK_OPTIONS: dict[str, Any] = {
+    "bind": True,
+    "acks_late": True,
+    "max_retries": 5,
+    "retry_backoff": 60,
+    "retry_backoff_max": 3600,
+}
+
+
+class HarvestFailed(Exception):
+    """The run failed (network, source error); a retry resumes it from its cursor."""
+
+
+def _run(task: Any, source: str, params: dict[str, Any] | None) -> int | None:
+    params = params or default_params(source)
+    try:
+        run = harvest_source(source=source, params=params)
+    except HarvestAlreadyRunning as exc:
+        logger.info("%s", exc)
+        return None
+    if run.status == HarvestRun.Status.FAILED:
+        raise task.retry(exc=HarvestFailed(run.error), countdown=_backoff(task.request.retries))
+    return run.pk
+
+
+def _backoff(retries: int) -> int:
+    return min(3600, 60 * 2**retries)
+
+
+@shared_task(name="papers.tasks.harvest_arxiv", **HARVEST_TASK_OPTIONS)
+def harvest_arxiv(self: Any, params: dict[str, Any] | None = None) -> int | None:
+    return _run(self, "arxiv", params)
+
+
+@shared_task(name="papers.tasks.harvest_oai", **HARVEST_TASK_OPTIONS)
+def harvest_oai(self: Any, params: dict[str, Any] | None = None) -> int | None:
+    return _run(self, "oai", params)
+
+
+@shared_task(name="papers.tasks.harvest_rss", **HARVEST_TASK_OPTIONS)
+def harvest_rss(self: Any, params: dict[str, Any] | None = None) -> int | None:
+    return _run(self, "rss", params)
+
+
+@shared_task(name="papers.tasks.harvest_hf", **HARVEST_TASK_OPTIONS)
+def harvest_hf(self: Any, params: dict[str, Any] | None = None) -> int | None:
+    return _run(self, "hf", params)
+
+
+@shared_task(name="papers.tasks.harvest_reconcile", **HARVEST_TASK_OPTIONS)
+def harvest_reconcile(self: Any, params: dict[str, Any] | None = None) -> int | None:
+    return _run(self, "reconcile", params)

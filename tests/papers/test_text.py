@@ -1,0 +1,30 @@
+from __future__ import annotations
+
+import pytest
+
+from papers.text import latex_to_text, normalize_author_name
+
+
+@pytest.mark.parametrize(
+    ("raw", "text"),
+    [
+        ("We study $\\alpha$-divergences", "We study α-divergences"),
+        ("in 50% of cases, A&B #1", "in 50% of cases, A&B #1"),
+        ("saves 50\\% of compute", "saves 50% of compute"),
+        ("G\\\"odel and Poincar\\'e", "Gödel and Poincaré"),
+        ('M\\"{u}ller, Erd\\H{o}s', "Müller, Erdős"),
+        ("a \\textbf{bold {nested} claim}", "a bold nested claim"),
+        ("$\\mathcal{L}_{\\text{CE}}$ loss", "ℒ_CE loss"),
+        ("hard\n  wrapped   line", "hard wrapped line"),
+        ("<script>alert(1)</script>", "<script>alert(1)</script>"),
+        ("an unclosed $x and a trailing \\", "an unclosed $x and a trailing \\"),
+        ("", ""),
+    ],
+)
+def test_latex_is_rendered_as_readable_text_and_prose_is_kept(raw: str, text: str) -> None:
+    assert latex_to_text(raw) == text
+
+
+def test_author_names_are_normalised_by_case_width_and_spacing() -> None:
+    assert normalize_author_name("  José   RAMÍREZ ") == normalize_author_name("josé ramírez")
+    assert normalize_author_name("Ｊａｎｅ Doe") == "jane doe"
