@@ -5,6 +5,8 @@ from __future__ import annotations
 from django.contrib.postgres.fields import ArrayField
 from django.contrib.postgres.indexes import GinIndex
 from django.db import models
+from django.utils import timezone
+from pgvector.django import HnswIndex, VectorField
 
 
 class Author(models.Model):
@@ -205,3 +207,29 @@ class AnnouncementDay(models.Model):
     @property
     def completeness(self) -> float:
         return self.stored / self.announced if self.announced else 1.0
+
+
+class PaperEmbedding(models.Model):
+    """A paper's title + abstract vector; stale when the model or the text changes."""
+
+    paper = models.OneToOneField(
+        Paper, on_delete=models.CASCADE, primary_key=True, related_name="embedding"
+    )
+    model_name = models.CharField(max_length=255, help_text="EMBEDDING_MODEL that made it.")
+    vector = VectorField(dimensions=384)
+    text_hash = models.CharField(max_length=64, help_text="sha256 of the text embedded.")
+    created = models.DateTimeField(default=timezone.now, help_text="When it was computed.")
+
+    class Meta:
+        indexes = [
+            HnswIndex(
+                name="paperembedding_vector_hnsw",
+                fields=["vector"],
+                m=16,
+                ef_construction=64,
+                opclasses=["vector_cosine_ops"],
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.model_name} vector of paper {self.paper_id}"

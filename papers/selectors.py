@@ -4,9 +4,10 @@ from __future__ import annotations
 
 from datetime import date, timedelta
 
-from django.db.models import QuerySet
+from django.db.models import CharField, Exists, Func, OuterRef, QuerySet, TextField, Value
+from django.db.models.functions import Concat
 
-from papers.models import AnnouncementDay, HarvestRun
+from papers.models import AnnouncementDay, HarvestRun, Paper, PaperEmbedding
 
 
 def harvest_runs_recent(*, limit: int = 20) -> QuerySet[HarvestRun]:
@@ -18,3 +19,34 @@ def announcement_days_recent(*, days: int = 7, today: date) -> QuerySet[Announce
     return AnnouncementDay.objects.filter(day__gt=today - timedelta(days=days)).order_by(
         "-day", "category"
     )
+
+
+def papers_needing_embedding(
+    *, model_name: str, paper_ids: list[int] | None = None, only_missing: bool = True
+) -> QuerySet[Paper]:
+    """Papers without a current vector (none, another model's, or of an older text), by id.
+
+    With ``only_missing=False`` every selected paper is returned, to re-embed by force.
+    """
+    papers = Paper.objects.order_by("pk").only("pk", "title_text", "abstract_text")
+    if paper_ids is not None:
+        papers = papers.filter(pk__in=paper_ids)
+    if not only_missing:
+        return papers
+    current = PaperEmbedding.objects.filter(
+        paper=OuterRef("pk"),
+        model_name=model_name,
+        text_hash=embedding_text_hash_sql(title="title_text", abstract="abstract_text"),
+    )
+    return papers.filter(~Exists(current))
+
+
+class _Sha256Hex(Func):
+    template = "encode(sha256(convert_to(%(expressions)s, 'UTF8')), 'hex')"
+    output_field = CharField()
+
+
+def embedding_text_hash_sql(*, title: str, abstract: str) -> Func:
+    """In SQL, what ``papers.services.embeddings.embedding_text_hash`` computes in Python."""
+    text = Concat(OuterRef(title), Value(". "), OuterRef(abstract), output_field=TextField())
+    return _Sha256Hex(text)

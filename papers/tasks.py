@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
+from dataclasses import asdict
 from typing import Any
 
 from celery import shared_task
 from celery.utils.log import get_task_logger
+from django.db import InterfaceError, OperationalError
 
 from papers.harvest.sources import default_params
 from papers.models import HarvestRun
+from papers.services.embeddings import papers_embed
 from papers.services.harvest import HarvestAlreadyRunning, harvest_source
 
 logger = get_task_logger(__name__)
@@ -65,3 +68,16 @@ def harvest_hf(self: Any, params: dict[str, Any] | None = None) -> int | None:
 @shared_task(name="papers.tasks.harvest_reconcile", **HARVEST_TASK_OPTIONS)
 def harvest_reconcile(self: Any, params: dict[str, Any] | None = None) -> int | None:
     return _run(self, "reconcile", params)
+
+
+@shared_task(
+    name="papers.tasks.embed_papers",
+    acks_late=True,
+    autoretry_for=(OperationalError, InterfaceError),
+    max_retries=5,
+    retry_backoff=30,
+    retry_backoff_max=900,
+)
+def embed_papers(paper_ids: list[int] | None = None) -> dict[str, int]:
+    """Embed the given papers, or every paper lacking a current vector; idempotent."""
+    return asdict(papers_embed(paper_ids=paper_ids))

