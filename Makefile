@@ -11,6 +11,7 @@ export TRANSFORMERS_OFFLINE := 1
 run: $(STAMP)
 	$(BIN)/python manage.py migrate --noinput
 	$(BIN)/python manage.py load_sample
+	$(BIN)/python manage.py refresh_search
 	$(BIN)/python manage.py runstack
 
 test: $(STAMP)

@@ -1,12 +1,18 @@
-"""Reads of the editorial app, including the health report behind /healthz."""
+"""Reads of the editorial app: the health report behind /healthz, subscribers, editions."""
 
 from __future__ import annotations
 
 from dataclasses import asdict, dataclass, field
+from datetime import date
 from typing import Any
 
 from django.conf import settings
 from django.db import connection
+from django.utils.crypto import constant_time_compare
+
+from digest.lib.signing import TokenError, token_read
+from digest.models import Delivery, Edition, Subscriber
+from papers.models import Authorship, Paper, TrendingSignal
 
 WORKER_PING_TIMEOUT_S = 1.0
 
@@ -69,3 +75,92 @@ def _worker_health() -> dict[str, Any]:
         return {"ok": False, "answered": [], "error": str(exc).strip()[:200]}
     names = sorted(name for reply in replies for name in reply)
     return {"ok": bool(names), "answered": names}
+
+
+# --- Subscriptions and editions ---------------------------------------------------------
+
+
+def subscriber_for_token(*, purpose: str, token: str, max_age: int | None = None) -> Subscriber:
+    """The subscriber a signed link names; TokenError if tampered, expired or revoked."""
+    link = token_read(purpose=purpose, token=token, max_age=max_age)
+    subscriber = Subscriber.objects.filter(pk=link.subscriber_id).first()
+    if subscriber is None or not constant_time_compare(subscriber.secret, link.secret):
+        raise TokenError(expired=False)
+    return subscriber
+
+
+@dataclass(frozen=True)
+class DigestPaper:
+    id: int
+    title: str
+    authors: str
+    summary: str
+    abs_url: str
+    pdf_url: str
+    categories: frozenset[str]
+
+
+def digest_candidate_paper_ids(*, day: date, limit: int = 200) -> list[int]:
+    """The day's trending papers by rank (best source rank first), else the day's announcements."""
+    ranked = (
+        TrendingSignal.objects.filter(day=day, paper__withdrawn=False)
+        .order_by("rank", "source", "paper_id")
+        .values_list("paper_id", flat=True)
+    )
+    ids = list(dict.fromkeys(ranked[: limit * 2]))[:limit]
+    if ids:
+        return ids
+    announced = Paper.objects.filter(announced_on=day, withdrawn=False).order_by("-submitted_at")
+    return list(announced.values_list("id", flat=True)[:limit])
+
+
+def digest_papers(*, paper_ids: list[int], day: date | None) -> list[DigestPaper]:
+    """Papers in the given order with author names and a one-line summary."""
+    papers = Paper.objects.in_bulk(paper_ids)
+    authors: dict[int, list[str]] = {}
+    for paper_id, name in (
+        Authorship.objects.filter(paper_id__in=paper_ids)
+        .order_by("paper_id", "position")
+        .values_list("paper_id", "author__name")
+    ):
+        authors.setdefault(paper_id, []).append(name)
+    summaries = dict(
+        TrendingSignal.objects.filter(paper_id__in=paper_ids, day=day)
+        .exclude(ai_summary="")
+        .values_list("paper_id", "ai_summary")
+    )
+    return [
+        DigestPaper(
+            id=paper.id,
+            title=paper.title_text or paper.title,
+            authors=_author_line(authors.get(paper.id, [])),
+            summary=one_line(summaries.get(paper.id) or paper.abstract_text),
+            abs_url=paper.abs_url,
+            pdf_url=paper.pdf_url,
+            categories=frozenset(paper.categories),
+        )
+        for paper in (papers[pk] for pk in paper_ids if pk in papers)
+    ]
+
+
+def _author_line(names: list[str]) -> str:
+    return ", ".join(names) if len(names) <= 4 else f"{', '.join(names[:3])} et al."
+
+
+def one_line(text: str, *, limit: int = 220) -> str:
+    """First sentence of ``text``, single-spaced, cut at a word boundary under ``limit``."""
+    flat = " ".join(text.split())
+    sentence = flat.split(". ", 1)[0].rstrip(".") + "." if flat else ""
+    if len(sentence) <= limit:
+        return sentence
+    return sentence[: limit - 1].rsplit(" ", 1)[0] + "…"
+
+
+def edition_pending_batches(*, edition: Edition, size: int) -> list[list[int]]:
+    """Ids of the edition's pending deliveries, in id order, cut into batches of ``size``."""
+    ids = list(
+        Delivery.objects.filter(edition=edition, status=Delivery.Status.PENDING)
+        .order_by("id")
+        .values_list("id", flat=True)
+    )
+    return [ids[start : start + size] for start in range(0, len(ids), size)]

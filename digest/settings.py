@@ -73,6 +73,7 @@ INSTALLED_APPS = [
     "django.contrib.staticfiles",
     "django_htmx",
     "template_partials",
+    "anymail",
     "digest",
     "papers",
     "search",
@@ -126,6 +127,13 @@ DATABASES = {"default": env.db_url_config(DATABASE_URL)}
 DATABASES["default"]["ENGINE"] = "django.db.backends.postgresql"
 DATABASES["default"]["CONN_MAX_AGE"] = env.int("DB_CONN_MAX_AGE", default=60)
 DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
+# Recall of pgvector's HNSW index: short keyword-like queries need a deeper search
+# (measured: recall@10 0.61 at ef_search 40).
+HNSW_EF_SEARCH = env.int("HNSW_EF_SEARCH", default=100)
+_db_options = DATABASES["default"].setdefault("OPTIONS", {})
+_db_options["options"] = (
+    f"{_db_options.get('options', '')} -c hnsw.ef_search={HNSW_EF_SEARCH}".strip()
+)
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 # --- Redis and Celery -----------------------------------------------------------------
@@ -181,20 +189,29 @@ CELERY_BEAT_SCHEDULE_FILENAME = str(DATA_DIR / "celerybeat-schedule")
 # arXiv announces at 20:00 US Eastern (00:00 or 01:00 UTC); harvest after it settles.
 # Announcements are Sunday to Thursday evenings ET, so Monday to Friday mornings UTC.
 CELERY_BEAT_SCHEDULE: dict[str, dict[str, object]] = {
-    "harvest-rss": {
-        "task": "papers.tasks.harvest_rss",
+    # harvest RSS → API → completeness → BM25 index → embeddings (digest/pipeline.py)
+    "daily-pipeline": {
+        "task": "digest.tasks.run_daily_pipeline",
         "schedule": crontab(minute=30, hour=1, day_of_week="mon-fri"),
     },
-    "harvest-arxiv": {
-        "task": "papers.tasks.harvest_arxiv",
-        "schedule": crontab(minute=0, hour=2, day_of_week="mon-fri"),
-    },
     "harvest-oai": {"task": "papers.tasks.harvest_oai", "schedule": crontab(minute=0, hour=3)},
-    "harvest-reconcile": {
-        "task": "papers.tasks.harvest_reconcile",
-        "schedule": crontab(minute=0, hour=4),
-    },
     "harvest-hf": {"task": "papers.tasks.harvest_hf", "schedule": crontab(minute=15, hour="*/6")},
+    # Catches what arrived outside the pipeline (OAI increments, trending stubs); cheap
+    # when nothing changed.
+    "refresh-derived-data": {
+        "task": "digest.tasks.refresh_derived_data",
+        "schedule": crontab(minute="*/30"),
+    },
+    # After the 06:15 Hugging Face harvest and the morning's trending update.
+    "send-daily-digest": {
+        "task": "digest.tasks.send_daily_digest",
+        "schedule": crontab(minute=0, hour=7),
+    },
+    # Nightly, after the day's harvests: the week of yesterday (on Mondays, last week whole).
+    "compute-topics": {
+        "task": "papers.tasks.compute_topics",
+        "schedule": crontab(minute=0, hour=5),
+    },
 }
 
 # --- Harvesting ------------------------------------------------------------------------
@@ -215,6 +232,44 @@ EMBEDDING_DIMENSIONS = env.int("EMBEDDING_DIMENSIONS", default=384)
 # Queries through ONNX Runtime (exported once, cached under DATA_DIR/models) when it is
 # installed and the model is mean-pooled; "torch" forces sentence-transformers.
 EMBEDDING_QUERY_BACKEND = env.str("EMBEDDING_QUERY_BACKEND", default="onnx")
+
+# --- Email ---------------------------------------------------------------------------
+# EMAIL_URL: smtp://user:pass@host:587 (smtp+tls://, smtp+ssl://), consolemail://, …
+# EMAIL_BACKEND overrides it for a provider through django-anymail, whose settings come
+# as JSON in ANYMAIL (e.g. {"POSTMARK_SERVER_TOKEN": "…"}); the bounce/complaint
+# webhook lives at /anymail/<provider>/tracking/ behind ANYMAIL_WEBHOOK_SECRET.
+_email = env.email_url(
+    "EMAIL_URL", default="smtp://localhost:25" if PRODUCTION else "consolemail://"
+)
+EMAIL_BACKEND = env.str("EMAIL_BACKEND", default="") or _email["EMAIL_BACKEND"]
+EMAIL_HOST = _email.get("EMAIL_HOST") or "localhost"
+EMAIL_PORT = _email.get("EMAIL_PORT") or 25
+EMAIL_HOST_USER = _email.get("EMAIL_HOST_USER", "")
+EMAIL_HOST_PASSWORD = _email.get("EMAIL_HOST_PASSWORD", "")
+EMAIL_USE_TLS = _email.get("EMAIL_USE_TLS", False)
+EMAIL_USE_SSL = _email.get("EMAIL_USE_SSL", False)
+EMAIL_TIMEOUT = env.int("EMAIL_TIMEOUT", default=30)
+DEFAULT_FROM_EMAIL = env.str("DEFAULT_FROM_EMAIL", default="Research Digest <digest@localhost>")
+SERVER_EMAIL = env.str("SERVER_EMAIL", default=DEFAULT_FROM_EMAIL)
+# The mailto: half of List-Unsubscribe; blank leaves only the https one-click link.
+DIGEST_UNSUBSCRIBE_MAILTO = env.str("DIGEST_UNSUBSCRIBE_MAILTO", default="")
+_webhook_secret = env.str("ANYMAIL_WEBHOOK_SECRET", default="")
+ANYMAIL = {
+    **env.json("ANYMAIL", default={}),
+    **({"WEBHOOK_SECRET": _webhook_secret} if _webhook_secret else {}),
+}
+# Subscribe requests: per client IP (django-ratelimit, needs the shared Redis cache to
+# count across processes) and per address (confirmation emails to one address).
+SUBSCRIBE_RATE_PER_IP = env.str("SUBSCRIBE_RATE_PER_IP", default="20/h")
+SUBSCRIBE_RATE_PER_ADDRESS = env.str("SUBSCRIBE_RATE_PER_ADDRESS", default="3/d")
+RATELIMIT_IP_META_KEY = env.str("RATELIMIT_IP_META_KEY", default="") or None
+DIGEST_CONFIRM_MAX_AGE_S = env.int("DIGEST_CONFIRM_MAX_AGE_S", default=3 * 24 * 3600)
+DIGEST_MAIL_BATCH_SIZE = env.int("DIGEST_MAIL_BATCH_SIZE", default=200)
+
+# --- Search -----------------------------------------------------------------------------
+SEARCH_RRF_K = env.int("SEARCH_RRF_K", default=60)
+SEARCH_WEIGHT_KEYWORD = env.float("SEARCH_WEIGHT_KEYWORD", default=1.0)
+SEARCH_WEIGHT_SEMANTIC = env.float("SEARCH_WEIGHT_SEMANTIC", default=1.0)
 
 # --- Cache ----------------------------------------------------------------------------
 CACHES = {
@@ -278,3 +333,11 @@ LOGGING = {
 
 WHITENOISE_USE_FINDERS = DEBUG
 WHITENOISE_AUTOREFRESH = DEBUG
+
+# --- Search: Okapi BM25 ---------------------------------------------------------------
+# k1 and b of the stored impacts; changing either is picked up by the next indexing run,
+# which recomputes every impact. BM25_DRIFT: relative drift of N, avgdl or a term's df
+# tolerated before impacts are recomputed (results stay exact w.r.t. the stored stats).
+BM25_K1 = env.float("BM25_K1", default=1.2)
+BM25_B = env.float("BM25_B", default=0.75)
+BM25_DRIFT = env.float("BM25_DRIFT", default=0.02)

@@ -65,6 +65,11 @@ class Paper(models.Model):
     def pdf_url(self) -> str:
         return f"https://arxiv.org/pdf/{self.arxiv_id}v{self.version}"
 
+    @property
+    def ordered_authors(self) -> list[Author]:
+        """Authors in byline order (prefetch ``authorships__author`` to avoid a query)."""
+        return [a.author for a in sorted(self.authorships.all(), key=lambda a: a.position)]
+
 
 class Authorship(models.Model):
     paper = models.ForeignKey(Paper, on_delete=models.CASCADE, related_name="authorships")
@@ -233,3 +238,68 @@ class PaperEmbedding(models.Model):
 
     def __str__(self) -> str:
         return f"{self.model_name} vector of paper {self.paper_id}"
+
+
+class TopicWeek(models.Model):
+    """One week's topics (Monday to Sunday by announcement day), replaced whole on recompute."""
+
+    week_start = models.DateField(unique=True, help_text="The Monday.")
+    computed_at = models.DateTimeField(default=timezone.now)
+    paper_count = models.PositiveIntegerField(default=0)
+    method = models.CharField(max_length=100, blank=True)
+    note = models.TextField(blank=True, help_text="Why the week has no real topics, if so.")
+    overview = models.TextField(blank=True, help_text="A short text on the week's themes.")
+
+    class Meta:
+        ordering = ["-week_start"]
+
+    def __str__(self) -> str:
+        return f"topics of the week of {self.week_start}"
+
+
+class Topic(models.Model):
+    week = models.ForeignKey(TopicWeek, on_delete=models.CASCADE, related_name="topics")
+    number = models.IntegerField(help_text="0 is the largest; -1 is Other (the outliers).")
+    keywords = ArrayField(models.CharField(max_length=100), default=list, blank=True)
+    label = models.CharField(max_length=300, help_text="From the keywords.")
+    human_label = models.CharField(max_length=200, blank=True, help_text="From the LLM, if any.")
+    size = models.PositiveIntegerField()
+    is_outlier = models.BooleanField(default=False)
+    centroid = VectorField(dimensions=384, null=True, blank=True)
+    previous = models.ForeignKey(
+        "self", on_delete=models.SET_NULL, null=True, blank=True, related_name="continuations"
+    )
+    previous_similarity = models.FloatField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["week", "is_outlier", "-size", "number"]
+        constraints = [
+            models.UniqueConstraint(fields=["week", "number"], name="topic_unique_number")
+        ]
+
+    def __str__(self) -> str:
+        return self.display_label
+
+    @property
+    def display_label(self) -> str:
+        return self.human_label or self.label
+
+
+class TopicPaper(models.Model):
+    """A paper's place in one week's topics: its topic and its point on the week's map."""
+
+    week = models.ForeignKey(TopicWeek, on_delete=models.CASCADE, related_name="memberships")
+    topic = models.ForeignKey(Topic, on_delete=models.CASCADE, related_name="memberships")
+    paper = models.ForeignKey(Paper, on_delete=models.CASCADE, related_name="topic_memberships")
+    probability = models.FloatField(default=1.0)
+    x = models.FloatField(help_text="Map position in [0, 1].")
+    y = models.FloatField(help_text="Map position in [0, 1].")
+
+    class Meta:
+        ordering = ["topic", "-probability"]
+        constraints = [
+            models.UniqueConstraint(fields=["week", "paper"], name="topicpaper_unique_per_week")
+        ]
+
+    def __str__(self) -> str:
+        return f"paper {self.paper_id} in topic {self.topic_id}"

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from datetime import date, timedelta
 
+from django.conf import settings
+from django.db import connection
 from django.db.models import CharField, Exists, Func, OuterRef, QuerySet, TextField, Value
 from django.db.models.functions import Concat
 
@@ -50,3 +52,28 @@ def embedding_text_hash_sql(*, title: str, abstract: str) -> Func:
     """In SQL, what ``papers.services.embeddings.embedding_text_hash`` computes in Python."""
     text = Concat(OuterRef(title), Value(". "), OuterRef(abstract), output_field=TextField())
     return _Sha256Hex(text)
+
+
+def papers_with_authors(queryset: QuerySet[Paper] | None = None) -> QuerySet[Paper]:
+    """Papers with their authors prefetched in byline order (two queries for any count)."""
+    return (queryset if queryset is not None else Paper.objects.all()).prefetch_related(
+        "authorships__author"
+    )
+
+
+def similar_papers(*, paper: Paper, limit: int = 6) -> list[Paper]:
+    """Nearest papers to ``paper``'s own vector (none if it has no vector yet)."""
+    with connection.cursor() as cursor:
+        cursor.execute(
+            """
+            SELECT n.paper_id FROM papers_paperembedding own,
+            LATERAL (SELECT e.paper_id FROM papers_paperembedding e
+                     WHERE e.model_name = own.model_name AND e.paper_id <> own.paper_id
+                     ORDER BY e.vector <=> own.vector LIMIT %s) n
+            WHERE own.paper_id = %s AND own.model_name = %s
+            """,
+            [limit, paper.pk, settings.EMBEDDING_MODEL],
+        )
+        ids = [paper_id for (paper_id,) in cursor.fetchall()]
+    by_id = papers_with_authors().in_bulk(ids)
+    return [by_id[i] for i in ids if i in by_id]

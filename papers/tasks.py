@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 from dataclasses import asdict
+from datetime import timedelta
 from typing import Any
 
 from celery import shared_task
 from celery.utils.log import get_task_logger
 from django.db import InterfaceError, OperationalError
+from django.utils import timezone
 
 from papers.harvest.sources import default_params
 from papers.models import HarvestRun
@@ -81,3 +83,19 @@ def harvest_reconcile(self: Any, params: dict[str, Any] | None = None) -> int | 
 def embed_papers(paper_ids: list[int] | None = None) -> dict[str, int]:
     """Embed the given papers, or every paper lacking a current vector; idempotent."""
     return asdict(papers_embed(paper_ids=paper_ids))
+
+
+@shared_task(
+    name="papers.tasks.compute_topics",
+    acks_late=True,
+    autoretry_for=(OperationalError, InterfaceError),
+    max_retries=3,
+    retry_backoff=60,
+)
+def compute_topics(week: str | None = None) -> dict[str, Any]:
+    """Recompute a week's topics (``"2026-W23"``; default: the week of yesterday, UTC)."""
+    from papers.services.topics import topics_compute, week_label, week_parse
+
+    start = week_parse(week) if week else timezone.now().date() - timedelta(days=1)
+    stored = topics_compute(week_start=start)
+    return {"week": week_label(stored.week_start), "papers": stored.paper_count}

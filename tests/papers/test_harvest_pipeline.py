@@ -76,7 +76,10 @@ def test_harvest_status_shows_runs_and_completeness(capsys) -> None:
 
 
 def test_every_beat_entry_names_a_registered_task() -> None:
-    import papers.tasks  # noqa: F401 - registers the tasks
+    import importlib
+
+    for module in ("digest.tasks", "papers.tasks", "search.tasks"):
+        importlib.import_module(module)  # importing registers the tasks
 
     for entry in app.conf.beat_schedule.values():
         assert entry["task"] in app.tasks, entry["task"]
@@ -95,3 +98,18 @@ def test_the_hf_task_runs_in_a_worker_and_a_repeated_message_adds_nothing() -> N
     assert TrendingSignal.objects.filter(day="2026-06-12").count() == 30
     runs = HarvestRun.objects.in_bulk([first, second])
     assert (runs[first].new, runs[second].new, runs[second].unchanged) == (30, 0, 30)
+
+
+def test_the_daily_pipeline_runs_harvests_then_indexing_then_embedding() -> None:
+    from digest.pipeline import daily_pipeline
+
+    names = [task.task for task in daily_pipeline().tasks]
+    assert names[:3] == [
+        "papers.tasks.harvest_rss",
+        "papers.tasks.harvest_arxiv",
+        "papers.tasks.harvest_reconcile",
+    ]
+    assert [t.task for t in daily_pipeline().tasks[3:]] == [
+        "search.tasks.bm25_index",
+        "papers.tasks.embed_papers",
+    ]

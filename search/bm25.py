@@ -1,0 +1,120 @@
+"""Okapi BM25 on PostgreSQL's english text search analysis: the formula and the queries.
+
+    score(D, Q) = sum over t in Q of  idf(t) * tf * (k1 + 1) / (tf + k1 * (1 - b + b * |D| / avgdl))
+    idf(t)      = ln(1 + (N - df + 0.5) / (df + 0.5))
+
+The idf is Lucene's (also BM25+'s) non-negative form, not Robertson's original
+ln((N - df + 0.5) / (df + 0.5)), which goes negative for terms in over half the papers,
+nor rank_bm25's epsilon-floored variant. k1 and b come from settings BM25_K1, BM25_B.
+
+D is the lexemes of ``to_tsvector('english', title_text || ' ' || abstract_text)``
+(stemmed, stop words removed), |D| the number of lexeme occurrences (the sum of tf; a
+tsvector keeps at most 256 positions per lexeme, never reached by an abstract). Q is
+the *distinct* lexemes of ``to_tsvector('english', query)`` by the same analysis, at
+most MAX_QUERY_TERMS of them in order of first appearance: a repeated query word counts
+once. Since a tsvector is built by PostgreSQL's parser, operator characters, quotes or
+SQL in a query are only text; nothing here raises on user input.
+
+Every (paper, lexeme) pair is stored as a posting whose ``impact`` is its whole
+contribution to the score, so a query only adds impacts. Impacts are rounded to a 2^-32
+grid (error below 1.2e-10 each): sums of such numbers are exact in double precision, so
+scores do not depend on the order of addition and the threshold algorithm agrees bit for
+bit with the exhaustive sum. Scores are exact for the statistics stored with the
+impacts (see search/services.py for how those are kept in step with the corpus).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Collection
+
+from django.db import connection
+
+MAX_QUERY_TERMS = 64
+IMPACT_GRID = 4294967296.0  # 2^32
+
+# The indexed text of paper alias ``p``; the same expression hashes and analyses it.
+DOCUMENT_TEXT_SQL = "(p.title_text || ' ' || p.abstract_text)"
+DOCUMENT_VECTOR_SQL = f"to_tsvector('english'::regconfig, {DOCUMENT_TEXT_SQL})"
+
+
+def idf_sql(*, doc_count: str, df: str) -> str:
+    """SQL for the Lucene idf of a term in ``df`` of ``doc_count`` documents."""
+    return f"ln(1.0 + ({doc_count}::float8 - {df} + 0.5) / ({df} + 0.5))"
+
+
+def impact_sql(*, idf: str, tf: str, length: str) -> str:
+    """SQL for one posting's impact; needs parameters %(k1)s, %(b)s and %(avgdl)s."""
+    weight = (
+        f"{idf} * {tf} * (%(k1)s + 1.0)"
+        f" / ({tf} + %(k1)s * (1.0 - %(b)s + %(b)s * {length} / %(avgdl)s))"
+    )
+    # Never 0: a positive impact is what lets the threshold algorithm treat 0 as "no more".
+    return f"greatest(round({weight} * {IMPACT_GRID}) / {IMPACT_GRID}, 1.0 / {IMPACT_GRID})"
+
+
+def query_lexemes(*, query: str) -> list[str]:
+    """The distinct lexemes of ``query`` (english analysis), first MAX_QUERY_TERMS by position."""
+    text = query.replace("\x00", " ")  # the only character PostgreSQL text cannot hold
+    if not text.strip():
+        return []
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT lexeme FROM unnest(to_tsvector('english'::regconfig, %s))"
+            " ORDER BY positions[1], lexeme LIMIT %s",
+            [text, MAX_QUERY_TERMS],
+        )
+        return [lexeme for (lexeme,) in cursor.fetchall()]
+
+
+def bm25_search(
+    *, query: str, limit: int = 10, candidate_ids: Collection[int] | None = None
+) -> list[tuple[int, float]]:
+    """Exact BM25 top ``limit`` as (paper id, score), best first, ties by smaller id.
+
+    Runs the threshold algorithm of ``search_bm25_topk`` (search/migrations/0002), whose
+    cost follows how deep the top ``limit`` lies in the query terms' impact-ordered
+    postings rather than the size of the corpus. With ``candidate_ids`` only those
+    papers are ranked (exactly, by direct lookup): for re-scoring another retriever's
+    candidates.
+    """
+    terms = query_lexemes(query=query)
+    if not terms or limit < 1:
+        return []
+    if candidate_ids is not None:
+        return _rank_candidates(terms=terms, limit=limit, candidate_ids=candidate_ids)
+    return _fetch("SELECT paper_id, score FROM search_bm25_topk(%s::text[], %s)", [terms, limit])
+
+
+def bm25_search_exhaustive(*, query: str, limit: int = 10) -> list[tuple[int, float]]:
+    """The same ranking as ``bm25_search`` by adding up every posting of the query terms.
+
+    The correctness oracle for the threshold algorithm; its cost grows with the corpus.
+    """
+    terms = query_lexemes(query=query)
+    if not terms or limit < 1:
+        return []
+    return _fetch(
+        "SELECT paper_id, sum(impact) AS score FROM search_bm25posting"
+        " WHERE lexeme = ANY(%s::text[]) GROUP BY paper_id"
+        " ORDER BY score DESC, paper_id LIMIT %s",
+        [terms, limit],
+    )
+
+
+def _rank_candidates(
+    *, terms: list[str], limit: int, candidate_ids: Collection[int]
+) -> list[tuple[int, float]]:
+    if not candidate_ids:
+        return []
+    return _fetch(
+        "SELECT paper_id, sum(impact) AS score FROM search_bm25posting"
+        " WHERE paper_id = ANY(%s::bigint[]) AND lexeme = ANY(%s::text[])"
+        " GROUP BY paper_id ORDER BY score DESC, paper_id LIMIT %s",
+        [list(candidate_ids), terms, limit],
+    )
+
+
+def _fetch(sql: str, params: list[object]) -> list[tuple[int, float]]:
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        return [(int(paper_id), float(score)) for paper_id, score in cursor.fetchall()]

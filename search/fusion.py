@@ -1,0 +1,211 @@
+"""Hybrid search: BM25 and vector kNN fused by reciprocal rank fusion, in one SQL statement.
+
+Each side contributes its top ``k`` candidates: BM25 through the threshold algorithm of
+``search_bm25_topk`` and pgvector's HNSW index (``hnsw.ef_search`` is set per connection
+in settings). A paper's fused score is  Σ_side weight_side / (rrf_k + rank_side), with
+rrf_k = 60 (Cormack et al. 2009). Filters (categories, dates, authors, phrases,
+exclusions, code) apply to the fused candidates; a filtered search draws deeper
+candidate lists so that filters do not starve the page.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import timedelta
+from typing import Any
+
+import numpy as np
+from django.conf import settings
+from django.db import connection
+
+from search.bm25 import MAX_QUERY_TERMS
+from search.query import ParsedQuery
+
+MODES = ("hybrid", "keyword", "semantic")
+SORTS = ("relevance", "newest", "trending")
+MAX_CANDIDATES = 1000
+
+
+@dataclass(frozen=True)
+class Filters:
+    categories: tuple[str, ...] = ()
+    authors: tuple[str, ...] = ()
+    phrases: tuple[str, ...] = ()
+    excluded: tuple[str, ...] = ()
+    date_from: Any = None
+    date_until: Any = None
+    has_code: bool = False
+
+    @property
+    def active(self) -> bool:
+        return bool(self.categories or self.authors or self.phrases or self.excluded
+                    or self.date_from or self.date_until or self.has_code)  # fmt: skip
+
+    @classmethod
+    def from_query(cls, parsed: ParsedQuery, **extra: Any) -> Filters:
+        categories = tuple(dict.fromkeys((*parsed.categories, *extra.pop("categories", ()))))
+        return cls(
+            categories=categories, authors=parsed.authors, phrases=parsed.phrases,
+            excluded=parsed.excluded, date_from=extra.pop("date_from", None) or parsed.date_from,
+            date_until=extra.pop("date_until", None) or parsed.date_until, **extra,
+        )  # fmt: skip
+
+
+@dataclass(frozen=True)
+class RankedId:
+    paper_id: int
+    score: float
+    keyword_rank: int | None
+    semantic_rank: int | None
+    total: int
+
+
+def fused_ranking(
+    *,
+    text: str,
+    query_vector: np.ndarray | None,
+    filters: Filters,
+    mode: str,
+    sort: str,
+    limit: int,
+    offset: int,
+) -> list[RankedId]:
+    """One page of paper ids, best first, with each side's rank and the pool size."""
+    depth = _candidate_depth(limit=limit, offset=offset, filtered=filters.active)
+    weights = _weights(mode)
+    where, params = _filter_sql(filters)
+    params.update(
+        text=text,
+        max_terms=MAX_QUERY_TERMS,
+        k=depth,
+        rrf_k=settings.SEARCH_RRF_K,
+        w_keyword=weights[0],
+        w_semantic=weights[1],
+        vector=vector_literal(query_vector) if query_vector is not None else "[0]",
+        use_vector=query_vector is not None and weights[1] > 0,
+        model=settings.EMBEDDING_MODEL,
+        limit=limit,
+        offset=offset,
+    )
+    sql = _FUSION_SQL.format(where=where, order=_ORDER[sort])
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        return [RankedId(*row) for row in cursor.fetchall()]
+
+
+def filtered_listing(*, filters: Filters, sort: str, limit: int, offset: int) -> list[RankedId]:
+    """Papers matching only filters (no words), newest or trending first."""
+    where, params = _filter_sql(filters)
+    params.update(limit=limit, offset=offset)
+    order = _ORDER["trending" if sort == "trending" else "newest"]
+    sql = f"""
+        SELECT p.id, 0.0, NULL::int, NULL::int, count(*) OVER ()::int
+        FROM papers_paper p WHERE {where}
+        ORDER BY {order} LIMIT %(limit)s OFFSET %(offset)s
+    """
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        return [RankedId(*row) for row in cursor.fetchall()]
+
+
+def vector_literal(vector: np.ndarray) -> str:
+    """pgvector's text form, ``[0.1,0.2,…]``: bound as a plain string, cast in SQL."""
+    return "[" + ",".join(f"{x:.8g}" for x in vector.tolist()) + "]"
+
+
+def _weights(mode: str) -> tuple[float, float]:
+    if mode == "keyword":
+        return 1.0, 0.0
+    if mode == "semantic":
+        return 0.0, 1.0
+    return settings.SEARCH_WEIGHT_KEYWORD, settings.SEARCH_WEIGHT_SEMANTIC
+
+
+def _candidate_depth(*, limit: int, offset: int, filtered: bool) -> int:
+    wanted = max(100, limit + offset)
+    return min(MAX_CANDIDATES, wanted * 10 if filtered else wanted)
+
+
+_TSV = "to_tsvector('english'::regconfig, p.title_text || ' ' || p.abstract_text)"
+_TRENDING = (
+    "(SELECT coalesce(max(t.upvotes), 0) FROM papers_trendingsignal t"
+    " WHERE t.paper_id = p.id AND t.day >= current_date - 30)"
+)
+_ORDER = {
+    "relevance": "f.score DESC, p.id",
+    "newest": "p.submitted_at DESC NULLS LAST, p.id DESC",
+    "trending": f"{_TRENDING} DESC, p.submitted_at DESC NULLS LAST, p.id DESC",
+}
+
+
+def _filter_sql(filters: Filters) -> tuple[str, dict[str, Any]]:
+    clauses, params = ["TRUE"], {}
+    if filters.categories:
+        clauses.append("p.categories && %(categories)s::varchar[]")
+        params["categories"] = list(filters.categories)
+    if filters.date_from:
+        clauses.append("p.submitted_at >= %(date_from)s")
+        params["date_from"] = filters.date_from
+    if filters.date_until:
+        clauses.append("p.submitted_at < %(date_until)s")
+        params["date_until"] = filters.date_until + timedelta(days=1)
+    if filters.has_code:
+        clauses.append(
+            "(p.comments ~* 'github\\.com|gitlab\\.com' OR EXISTS (SELECT 1 FROM"
+            " papers_trendingsignal t WHERE t.paper_id = p.id AND t.github_repo <> ''))"
+        )
+    for i, author in enumerate(filters.authors):
+        clauses.append(
+            "EXISTS (SELECT 1 FROM papers_authorship s JOIN papers_author a ON a.id = s.author_id"
+            f" WHERE s.paper_id = p.id AND a.normalized_name LIKE %(author{i})s)"
+        )
+        params[f"author{i}"] = f"%{_like_escape(author.casefold())}%"
+    for i, phrase in enumerate(filters.phrases):
+        clauses.append(f"{_TSV} @@ phraseto_tsquery('english'::regconfig, %(phrase{i})s)")
+        params[f"phrase{i}"] = phrase
+    for i, word in enumerate(filters.excluded):
+        clauses.append(f"NOT ({_TSV} @@ phraseto_tsquery('english'::regconfig, %(excluded{i})s))")
+        params[f"excluded{i}"] = word
+    return " AND ".join(clauses), params
+
+
+def _like_escape(value: str) -> str:
+    return value.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+
+
+_FUSION_SQL = """
+WITH keyword AS (
+    SELECT b.paper_id, row_number() OVER (ORDER BY b.score DESC, b.paper_id)::int AS rank
+    FROM search_bm25_topk(
+        ARRAY(SELECT lexeme FROM unnest(to_tsvector('english'::regconfig, %(text)s))
+              ORDER BY positions[1], lexeme LIMIT %(max_terms)s),
+        CASE WHEN %(w_keyword)s > 0 THEN %(k)s ELSE 0 END) b
+),
+semantic AS (
+    SELECT v.paper_id, row_number() OVER (ORDER BY v.distance, v.paper_id)::int AS rank
+    FROM (
+        SELECT e.paper_id, e.vector <=> %(vector)s::vector AS distance
+        FROM papers_paperembedding e
+        WHERE %(use_vector)s AND e.model_name = %(model)s
+        ORDER BY e.vector <=> %(vector)s::vector
+        LIMIT %(k)s
+    ) v
+),
+fused AS (
+    SELECT paper_id, sum(weight / (%(rrf_k)s + rank)) AS score,
+           min(keyword_rank) AS keyword_rank, min(semantic_rank) AS semantic_rank
+    FROM (
+        SELECT paper_id, rank, %(w_keyword)s::float8 AS weight, rank AS keyword_rank,
+               NULL::int AS semantic_rank
+        FROM keyword
+        UNION ALL
+        SELECT paper_id, rank, %(w_semantic)s::float8, NULL, rank FROM semantic
+    ) sides
+    GROUP BY paper_id
+)
+SELECT p.id, f.score, f.keyword_rank, f.semantic_rank, count(*) OVER ()::int
+FROM fused f JOIN papers_paper p ON p.id = f.paper_id
+WHERE {where}
+ORDER BY {order}
+LIMIT %(limit)s OFFSET %(offset)s
+"""

@@ -1,0 +1,40 @@
+from __future__ import annotations
+
+from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.views.decorators.http import require_GET
+from django.views.decorators.vary import vary_on_headers
+
+from search.forms import SearchForm
+from search.hybrid import SearchQueryError, SearchResults, search_papers
+from search.serializers import results_as_json
+
+
+def _run(request: HttpRequest) -> tuple[SearchForm, SearchResults | None, str]:
+    form = SearchForm(request.GET)
+    if not form.is_valid():
+        return form, None, form.error_text()
+    try:
+        return form, search_papers(request=form.to_request()), ""
+    except SearchQueryError as exc:
+        return form, None, str(exc)
+
+
+@require_GET
+@vary_on_headers("HX-Request")
+def search_page(request: HttpRequest) -> HttpResponse:
+    form, results, error = _run(request)
+    if results is not None and results.arxiv_id:
+        return redirect(reverse("paper", args=[results.arxiv_id]))
+    template = "search/search.html#results" if request.htmx else "search/search.html"
+    context = {"form": form, "results": results, "error": error}
+    return render(request, template, context, status=400 if error else 200)
+
+
+@require_GET
+def search_api(request: HttpRequest) -> JsonResponse:
+    _, results, error = _run(request)
+    if error:
+        return JsonResponse({"error": error}, status=400)
+    return JsonResponse(results_as_json(results, request=request))

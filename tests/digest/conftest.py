@@ -1,0 +1,116 @@
+"""A real SMTP server in-process (aiosmtpd) that the app and real workers send through."""
+
+from __future__ import annotations
+
+import email
+import email.policy
+import socket
+import threading
+import time
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from email.message import EmailMessage
+
+import pytest
+from aiosmtpd.controller import Controller
+from aiosmtpd.smtp import SMTP, Envelope, Session
+from pytest_django.fixtures import Settings as SettingsWrapper
+
+from tests.helpers.celery_worker import CeleryWorker
+
+
+@dataclass
+class Mailbox:
+    """What the server accepted, parsed; ``delay_s`` makes it answer slowly after accepting."""
+
+    messages: list[EmailMessage] = field(default_factory=list)
+    delay_s: float = 0.0
+    lock: threading.Lock = field(default_factory=threading.Lock)
+
+    async def handle_DATA(self, server: SMTP, session: Session, envelope: Envelope) -> str:
+        message = email.message_from_bytes(envelope.content, policy=email.policy.default)
+        message["X-Envelope-To"] = ", ".join(envelope.rcpt_tos)
+        with self.lock:
+            self.messages.append(message)
+        if self.delay_s:
+            # Accepted, but the client hears "250" only later: a crash in this window is the
+            # case where a naive retry would send a duplicate.
+            import asyncio
+
+            await asyncio.sleep(self.delay_s)
+        return "250 Message accepted for delivery"
+
+    def to(self, address: str) -> list[EmailMessage]:
+        with self.lock:
+            return [m for m in self.messages if m["X-Envelope-To"] == address]
+
+    def clear(self) -> None:
+        with self.lock:
+            self.messages.clear()
+        self.delay_s = 0.0
+
+    def wait_for(self, count: int, timeout: float = 30) -> list[EmailMessage]:
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            if len(self.messages) >= count:
+                return list(self.messages)
+            time.sleep(0.05)
+        raise AssertionError(f"expected {count} messages, got {len(self.messages)}")
+
+
+@dataclass
+class SMTPServer:
+    host: str
+    port: int
+    mailbox: Mailbox
+
+    @property
+    def url(self) -> str:
+        return f"smtp://{self.host}:{self.port}"
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+@pytest.fixture(scope="session")
+def smtp_server() -> Iterator[SMTPServer]:
+    mailbox = Mailbox()
+    controller = Controller(mailbox, hostname="127.0.0.1", port=_free_port())
+    controller.start()
+    try:
+        yield SMTPServer(host="127.0.0.1", port=controller.port, mailbox=mailbox)
+    finally:
+        controller.stop()
+
+
+@pytest.fixture
+def mailbox(smtp_server: SMTPServer, settings: SettingsWrapper) -> Mailbox:
+    """An empty mailbox, and this process's Django email pointed at the real server."""
+    settings.EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
+    settings.EMAIL_HOST, settings.EMAIL_PORT = smtp_server.host, smtp_server.port
+    settings.EMAIL_USE_TLS = settings.EMAIL_USE_SSL = False
+    settings.EMAIL_TIMEOUT = 10
+    settings.DIGEST_UNSUBSCRIBE_MAILTO = "unsubscribe@digest.example.org"
+    settings.DEFAULT_FROM_EMAIL = "Research Digest <digest@digest.example.org>"
+    smtp_server.mailbox.clear()
+    return smtp_server.mailbox
+
+
+@pytest.fixture(scope="module")
+def mail_worker(
+    django_db_setup: None, django_db_blocker: object, smtp_server: SMTPServer
+) -> Iterator[CeleryWorker]:
+    """One real worker on the mail queue for the module, sending through the test server."""
+    with (
+        django_db_blocker.unblock(),  # type: ignore[attr-defined]
+        CeleryWorker(
+            queues=("mail",),
+            EMAIL_URL=smtp_server.url,
+            DIGEST_UNSUBSCRIBE_MAILTO="unsubscribe@digest.example.org",
+            DEFAULT_FROM_EMAIL="Research Digest <digest@digest.example.org>",
+        ) as worker,
+    ):
+        yield worker
