@@ -270,6 +270,9 @@ DIGEST_MAIL_BATCH_SIZE = env.int("DIGEST_MAIL_BATCH_SIZE", default=200)
 SEARCH_RRF_K = env.int("SEARCH_RRF_K", default=60)
 SEARCH_WEIGHT_KEYWORD = env.float("SEARCH_WEIGHT_KEYWORD", default=1.0)
 SEARCH_WEIGHT_SEMANTIC = env.float("SEARCH_WEIGHT_SEMANTIC", default=1.0)
+# Below this many postings for a query's terms, BM25 adds them all up (exact, and cheaper
+# than the threshold algorithm's bookkeeping); above it, the threshold algorithm runs.
+SEARCH_BM25_EXHAUSTIVE_MAX_POSTINGS = env.int("SEARCH_BM25_EXHAUSTIVE_MAX_POSTINGS", default=20000)
 
 # --- Cache ----------------------------------------------------------------------------
 CACHES = {

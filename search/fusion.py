@@ -1,7 +1,8 @@
 """Hybrid search: BM25 and vector kNN fused by reciprocal rank fusion, in one SQL statement.
 
-Each side contributes its top ``k`` candidates: BM25 through the threshold algorithm of
-``search_bm25_topk`` and pgvector's HNSW index (``hnsw.ef_search`` is set per connection
+Each side contributes its top ``k`` candidates: BM25 through ``search_bm25_best`` (the
+threshold algorithm, or a plain sum when the query's postings are few) and pgvector's HNSW
+index (``hnsw.ef_search`` is set per connection
 in settings). A paper's fused score is  Σ_side weight_side / (rrf_k + rank_side), with
 rrf_k = 60 (Cormack et al. 2009). Filters (categories, dates, authors, phrases,
 exclusions, code) apply to the fused candidates; a filtered search draws deeper
@@ -77,6 +78,7 @@ def fused_ranking(
     params.update(
         text=text,
         max_terms=MAX_QUERY_TERMS,
+        max_postings=settings.SEARCH_BM25_EXHAUSTIVE_MAX_POSTINGS,
         k=depth,
         rrf_k=settings.SEARCH_RRF_K,
         w_keyword=weights[0],
@@ -176,10 +178,10 @@ def _like_escape(value: str) -> str:
 _FUSION_SQL = """
 WITH keyword AS (
     SELECT b.paper_id, row_number() OVER (ORDER BY b.score DESC, b.paper_id)::int AS rank
-    FROM search_bm25_topk(
+    FROM search_bm25_best(
         ARRAY(SELECT lexeme FROM unnest(to_tsvector('english'::regconfig, %(text)s))
               ORDER BY positions[1], lexeme LIMIT %(max_terms)s),
-        CASE WHEN %(w_keyword)s > 0 THEN %(k)s ELSE 0 END) b
+        CASE WHEN %(w_keyword)s > 0 THEN %(k)s ELSE 0 END, %(max_postings)s) b
 ),
 semantic AS (
     SELECT v.paper_id, row_number() OVER (ORDER BY v.distance, v.paper_id)::int AS rank

@@ -5,6 +5,7 @@ from __future__ import annotations
 import hashlib
 import json
 from collections.abc import Iterable, Iterator
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import datetime
 from itertools import islice
@@ -45,11 +46,43 @@ def papers_upsert(*, records: Iterable[ArxivRecord], batch_size: int = BATCH_SIZ
     source never overwrites a complete record. Each batch is its own transaction.
     """
     counts = UpsertCounts()
-    for batch in _batches(records, batch_size):
-        with transaction.atomic():
-            _commit_without_waiting_for_disk()
-            counts += _upsert_batch(_latest_per_id(batch))
+    # The next batch's CPU work (hashes, LaTeX renderings, author keys) runs in a thread
+    # while this batch waits on PostgreSQL, which runs on the other core.
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        ahead: Future[Prepared] | None = None
+        for batch in _batches(records, batch_size):
+            following = pool.submit(_prepare, _latest_per_id(batch))
+            if ahead is not None:
+                counts += _write(ahead.result())
+            ahead = following
+        if ahead is not None:
+            counts += _write(ahead.result())
     return counts
+
+
+@dataclass
+class Prepared:
+    """A batch with everything computed that needs no database."""
+
+    records: list[ArxivRecord]
+    hashes: dict[str, str]
+    texts: dict[str, tuple[str, str]]  # arxiv id -> (title_text, abstract_text)
+    author_keys: dict[str, str]  # name as written -> normalised key
+
+
+def _prepare(records: list[ArxivRecord]) -> Prepared:
+    return Prepared(
+        records=records,
+        hashes={r.arxiv_id: content_hash(r) for r in records},
+        texts={r.arxiv_id: (latex_to_text(r.title), latex_to_text(r.abstract)) for r in records},
+        author_keys={name: normalize_author_name(name) for r in records for name in r.authors},
+    )
+
+
+def _write(prepared: Prepared) -> UpsertCounts:
+    with transaction.atomic():
+        _commit_without_waiting_for_disk()
+        return _upsert_batch(prepared)
 
 
 def _commit_without_waiting_for_disk() -> None:
@@ -155,19 +188,19 @@ RETURNING p.id, p.arxiv_id, (p.xmax = 0) AS inserted
 )
 
 
-def _upsert_batch(batch: list[ArxivRecord]) -> UpsertCounts:
-    hashes = {record.arxiv_id: content_hash(record) for record in batch}
+def _upsert_batch(prepared: Prepared) -> UpsertCounts:
+    batch, hashes = prepared.records, prepared.hashes
     records = _drop_unchanged(batch, hashes)
     skipped = len(batch) - len(records)
     if not records:
         return UpsertCounts(unchanged=skipped)
-    columns = _columns(records, hashes)
+    columns = _columns(records, prepared)
     written = _execute_binary(_UPSERT_SQL, columns)
     _fill_announcement_days(records)
     by_id = {record.arxiv_id: record for record in records}
     changed = [(paper_id, by_id[arxiv_id]) for paper_id, arxiv_id, _ in written]
     if changed:
-        _replace_authorships(changed)
+        _replace_authorships(changed, prepared.author_keys)
         _record_versions(changed)
     new = sum(1 for *_, inserted in written if inserted)
     return UpsertCounts(
@@ -218,14 +251,15 @@ def _execute_binary(
         return cursor.fetchall() if cursor.description else []
 
 
-def _columns(records: list[ArxivRecord], hashes: dict[str, str]) -> dict[str, list[object]]:
+def _columns(records: list[ArxivRecord], prepared: Prepared) -> dict[str, list[object]]:
+    hashes, texts = prepared.hashes, prepared.texts
     return {
         "arxiv_id": [r.arxiv_id for r in records],
         "version": [r.version for r in records],
         "title": [r.title for r in records],
-        "title_text": [latex_to_text(r.title) for r in records],
+        "title_text": [texts[r.arxiv_id][0] for r in records],
         "abstract": [r.abstract for r in records],
-        "abstract_text": [latex_to_text(r.abstract) for r in records],
+        "abstract_text": [texts[r.arxiv_id][1] for r in records],
         "primary_category": [r.primary_category for r in records],
         "categories": [json.dumps(list(r.categories)) for r in records],
         "submitted_at": [r.submitted_at for r in records],
@@ -242,14 +276,11 @@ def _columns(records: list[ArxivRecord], hashes: dict[str, str]) -> dict[str, li
     }
 
 
-def _replace_authorships(changed: list[tuple[int, ArxivRecord]]) -> None:
-    keys: dict[str, str] = {}  # name as written -> normalised key
+def _replace_authorships(changed: list[tuple[int, ArxivRecord]], keys: dict[str, str]) -> None:
     names: dict[str, str] = {}  # normalised key -> display name (first spelling seen)
     for _, record in changed:
         for name in record.authors:
-            if name not in keys:
-                keys[name] = normalize_author_name(name)
-                names.setdefault(keys[name], collapse_whitespace(name))
+            names.setdefault(keys[name], collapse_whitespace(name))
     _execute_binary(
         "INSERT INTO papers_author (name, normalized_name) SELECT * FROM unnest(%b::text[],"
         " %b::text[]) ON CONFLICT (normalized_name) DO NOTHING",
@@ -261,7 +292,8 @@ def _replace_authorships(changed: list[tuple[int, ArxivRecord]]) -> None:
             [list(names.keys())],
         )
     )
-    rows = _authorship_rows(changed, {name: author_ids[key] for name, key in keys.items()})
+    used = {name: author_ids[keys[name]] for _, record in changed for name in record.authors}
+    rows = _authorship_rows(changed, used)
     _execute_binary(
         "DELETE FROM papers_authorship WHERE paper_id = ANY(%b)",
         [[paper_id for paper_id, _ in changed]],

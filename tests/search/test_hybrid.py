@@ -185,3 +185,21 @@ NASTY = st.one_of(
 def test_any_query_gives_a_page_or_a_400_never_a_500(corpus, q: str, mode: str) -> None:
     response = Client().get("/api/search", {"q": q, "mode": mode})
     assert response.status_code in (200, 400), response.content[:300]
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("k", [1, 10, 100])
+def test_both_bm25_plans_return_the_same_rows(corpus, k: int) -> None:
+    from django.db import connection
+
+    from search.bm25 import query_lexemes
+
+    for record in corpus[:15]:
+        terms = query_lexemes(query=record.title)
+        with connection.cursor() as cursor:
+            plans = []
+            for max_postings in (0, 10**9):  # 0 forces the threshold algorithm, 10**9 the sum
+                cursor.execute("SELECT * FROM search_bm25_best(%s::text[], %s, %s)",
+                               [terms, k, max_postings])  # fmt: skip
+                plans.append(cursor.fetchall())
+        assert plans[0] == plans[1] and plans[0]

@@ -1,0 +1,99 @@
+"""Search latency per mode at scale, through ``search.hybrid.search_papers``.
+
+The corpus is the 6,633 real sample papers replicated to ``--papers`` under unused ids
+(2699.xxxxxx), each replica's title and abstract perturbed (10% of the words dropped,
+10% swapped with a neighbour; see bm25_latency.py). Embedding 100k abstracts would take
+hours on this CPU (about 10 documents/s per core), so each replica's vector is its
+original's real all-MiniLM-L6-v2 vector plus Gaussian noise (sigma 0.01 per dimension,
+renormalised: cosine about 0.98 to the original). Vectors are bulk-loaded and the HNSW
+index is built once, as a backfill would. 200 mixed queries (1-6 consecutive words of
+real titles) run in each mode, 20 results per page with highlights, query embedding
+(ONNX) included.
+
+    python benchmarks/search_latency.py [--papers 100000] [--queries 200]
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+import time
+from pathlib import Path
+
+import numpy as np
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+from benchmarks.bm25_latency import record_latency, title_queries
+from benchmarks.harness import Benchmark
+from benchmarks.ingest import sample_records
+
+NOISE = 0.01
+
+
+def load_vectors(bench: Benchmark, *, papers: int, base: list) -> None:
+    from django.conf import settings
+    from django.db import connection
+
+    from benchmarks.topic_quality import sample_docs, sample_embeddings
+    from search.fusion import vector_literal
+
+    docs = sample_docs()
+    by_id = dict(zip([d.arxiv_id for d in docs], sample_embeddings(docs), strict=True))
+    rng = np.random.default_rng(11)
+    started = time.perf_counter()
+    with connection.cursor() as cursor:
+        cursor.execute("DROP INDEX IF EXISTS paperembedding_vector_hnsw")
+        cursor.execute("SELECT id, arxiv_id FROM papers_paper ORDER BY arxiv_id")
+        ids = {arxiv_id: pk for pk, arxiv_id in cursor.fetchall()}
+        with cursor.cursor.copy(
+            "COPY papers_paperembedding (paper_id, model_name, vector, text_hash, created)"
+            " FROM STDIN"
+        ) as copy:
+            for n in range(papers):
+                vector = by_id[base[n % len(base)].arxiv_id] + rng.normal(0, NOISE, 384)
+                vector /= np.linalg.norm(vector)
+                copy.write_row((ids[f"2699.{n:06d}"], settings.EMBEDDING_MODEL,
+                                vector_literal(vector), "", "now"))  # fmt: skip
+        bench.record("vector_load_s", time.perf_counter() - started, unit="s")
+        started = time.perf_counter()
+        cursor.execute("SET maintenance_work_mem = '1GB'")
+        cursor.execute(
+            "CREATE INDEX paperembedding_vector_hnsw ON papers_paperembedding"
+            " USING hnsw (vector vector_cosine_ops) WITH (m = 16, ef_construction = 64)"
+        )
+        cursor.execute("ANALYZE papers_paperembedding")
+        bench.record("hnsw_build_s", time.perf_counter() - started, unit="s")
+
+
+def run_queries(bench: Benchmark, queries: list[str]) -> None:
+    from search.hybrid import SearchRequest, search_papers
+
+    search_papers(request=SearchRequest(q="warm up the query encoder"))
+    for mode in ("keyword", "semantic", "hybrid"):
+        latencies = []
+        for query in queries:
+            started = time.perf_counter()
+            search_papers(request=SearchRequest(q=query, mode=mode))
+            latencies.append((time.perf_counter() - started) * 1000)
+        target = "< 50 ms at 100k, < 150 ms at 1M" if mode == "hybrid" else ""
+        record_latency(bench, mode, latencies, target)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--papers", type=int, default=100_000)
+    parser.add_argument("--queries", type=int, default=200)
+    args = parser.parse_args()
+    from benchmarks.bm25_latency import build
+    from benchmarks.scratch_db import scratch_database
+
+    with scratch_database(), Benchmark(f"search_latency_{args.papers}", papers=args.papers,
+                                       queries=args.queries) as bench:  # fmt: skip
+        base = list(sample_records())
+        build(bench, papers=args.papers, base=base)
+        load_vectors(bench, papers=args.papers, base=base)
+        run_queries(bench, title_queries(args.queries, base))
+
+
+if __name__ == "__main__":
+    main()
