@@ -2,7 +2,8 @@
 
 The sink is aiosmtpd in a child process (it counts messages, keeps none); the
 app sends through Django's SMTP backend exactly as a mail worker does (one connection per
-batch, a claim and a mark per message in the ledger). Prints messages/s and peak memory.
+batch, a claim and a mark per message in the ledger), with ``--senders`` processes in
+parallel as a mail worker's pool would. Prints messages/s and peak memory.
 
     python benchmarks/email_send.py [--subscribers 1000 10000]
 
@@ -40,7 +41,11 @@ class CountingSink:
 
 
 def _serve(port: int, counter: Synchronized, ready: Event) -> None:
+    import logging
+
     from aiosmtpd.controller import Controller
+
+    logging.getLogger("mail.log").setLevel(logging.WARNING)  # aiosmtpd logs every command
 
     controller = Controller(CountingSink(counter), hostname="127.0.0.1", port=port)
     controller.start()
@@ -97,24 +102,45 @@ def add_subscribers(start: int, stop: int) -> None:
         )
 
 
-def send_edition(day: date) -> float:
+def _send_batch(args: tuple[int, list[int]]) -> int:
+    from django.db import connections
+
+    from digest import services
+
+    connections.close_all()  # a forked sender opens its own database connection
+    return services.deliveries_send(edition_id=args[0], delivery_ids=args[1]).sent
+
+
+def send_edition(day: date, *, senders: int) -> float:
+    """Prepare the edition and send its batches with ``senders`` processes in parallel.
+
+    This is what a mail worker with ``--concurrency senders`` does with the batch tasks;
+    each sender claims and marks its own deliveries in the ledger.
+    """
+    from django.db import connections
+
     from digest import services
 
     started = time.perf_counter()
     edition = services.edition_daily_digest(day=day)
-    for batch in services.edition_prepare(edition=edition):
-        services.deliveries_send(edition_id=edition.pk, delivery_ids=batch)
+    batches = [(edition.pk, batch) for batch in services.edition_prepare(edition=edition)]
+    connections.close_all()
+    with multiprocessing.get_context("fork").Pool(senders, maxtasksperchild=50) as pool:
+        for _ in pool.imap_unordered(_send_batch, batches):
+            pass
     return time.perf_counter() - started
 
 
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--subscribers", type=int, nargs="+", default=[1000, 10000])
+    parser.add_argument("--senders", type=int, default=4, help="parallel sending processes")
     args = parser.parse_args()
     os.environ.setdefault("DIGEST_BENCH_DB", "digest_bench_email")
     from benchmarks.scratch_db import scratch_database
 
-    with scratch_database(), Benchmark("email_send", subscribers=args.subscribers) as bench:
+    with scratch_database(), Benchmark("email_send", subscribers=args.subscribers,
+                                       senders=args.senders) as bench:  # fmt: skip
         from django.conf import settings
 
         from digest.models import Delivery
@@ -131,7 +157,7 @@ def main() -> None:
             add_subscribers(have, count)
             have = count
             before, rss_before = delivered.value, peak_rss_mib()
-            elapsed = send_edition(day)
+            elapsed = send_edition(day, senders=args.senders)
             sent = delivered.value - before
             assert sent == count == Delivery.objects.filter(edition__day=day, status="sent").count()
             bench.record(f"messages_{count}", sent, unit="messages")

@@ -200,7 +200,8 @@ def _upsert_batch(prepared: Prepared) -> UpsertCounts:
     by_id = {record.arxiv_id: record for record in records}
     changed = [(paper_id, by_id[arxiv_id]) for paper_id, arxiv_id, _ in written]
     if changed:
-        _replace_authorships(changed, prepared.author_keys)
+        updated_ids = [paper_id for paper_id, _, inserted in written if not inserted]
+        _replace_authorships(changed, prepared.author_keys, updated_ids=updated_ids)
         _record_versions(changed)
     new = sum(1 for *_, inserted in written if inserted)
     return UpsertCounts(
@@ -276,7 +277,10 @@ def _columns(records: list[ArxivRecord], prepared: Prepared) -> dict[str, list[o
     }
 
 
-def _replace_authorships(changed: list[tuple[int, ArxivRecord]], keys: dict[str, str]) -> None:
+def _replace_authorships(
+    changed: list[tuple[int, ArxivRecord]], keys: dict[str, str], *, updated_ids: list[int]
+) -> None:
+    """Authors upserted by normalised name; bylines replaced (a new paper has none yet)."""
     names: dict[str, str] = {}  # normalised key -> display name (first spelling seen)
     for _, record in changed:
         for name in record.authors:
@@ -294,10 +298,8 @@ def _replace_authorships(changed: list[tuple[int, ArxivRecord]], keys: dict[str,
     )
     used = {name: author_ids[keys[name]] for _, record in changed for name in record.authors}
     rows = _authorship_rows(changed, used)
-    _execute_binary(
-        "DELETE FROM papers_authorship WHERE paper_id = ANY(%b)",
-        [[paper_id for paper_id, _ in changed]],
-    )
+    if updated_ids:
+        _execute_binary("DELETE FROM papers_authorship WHERE paper_id = ANY(%b)", [updated_ids])
     _execute_binary(
         "INSERT INTO papers_authorship (paper_id, author_id, position) "
         "SELECT * FROM unnest(%b::bigint[], %b::bigint[], %b::int[])",
