@@ -1,12 +1,14 @@
 """Editorial domain: subscribers, editions (one per email sent to a list), deliveries.
 
-Research logs and Pulse of AI arrive with later issues.
+Research logs arrive with a later issue. Readers with accounts keep bookmarks, upvotes and
+follows here too.
 """
 
 from __future__ import annotations
 
 import secrets
 
+from django.conf import settings
 from django.contrib.postgres.fields import ArrayField
 from django.db import models
 from django.db.models.functions import Lower
@@ -123,3 +125,68 @@ class Delivery(models.Model):
 
     def __str__(self) -> str:
         return f"{self.edition.key} to #{self.subscriber_id}: {self.status}"
+
+
+# --- Reader actions (signed-in accounts) ---------------------------------------------
+
+
+class Bookmark(models.Model):
+    """A reader keeps a paper for later; one row per (user, paper)."""
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="bookmarks"
+    )
+    paper = models.ForeignKey("papers.Paper", on_delete=models.CASCADE, related_name="bookmarks")
+    created = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-created"]
+        constraints = [
+            models.UniqueConstraint(fields=["user", "paper"], name="bookmark_unique_per_user")
+        ]
+
+    def __str__(self) -> str:
+        return f"bookmark of paper {self.paper_id} by user {self.user_id}"
+
+
+class Upvote(models.Model):
+    """A reader's vote for a paper; one row per (user, paper), counted by trending."""
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="upvotes"
+    )
+    paper = models.ForeignKey("papers.Paper", on_delete=models.CASCADE, related_name="upvotes")
+    created = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-created"]
+        constraints = [
+            models.UniqueConstraint(fields=["user", "paper"], name="upvote_unique_per_user")
+        ]
+
+    def __str__(self) -> str:
+        return f"upvote of paper {self.paper_id} by user {self.user_id}"
+
+
+class Follow(models.Model):
+    """A reader follows a category (key "cs.LG") or a topic (key: the topic's id)."""
+
+    class Kind(models.TextChoices):
+        TOPIC = "topic", "Topic"
+        CATEGORY = "category", "Category"
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="follows"
+    )
+    kind = models.CharField(max_length=20, choices=Kind.choices)
+    key = models.CharField(max_length=64)
+    created = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["kind", "key"]
+        constraints = [
+            models.UniqueConstraint(fields=["user", "kind", "key"], name="follow_unique_per_user")
+        ]
+
+    def __str__(self) -> str:
+        return f"user {self.user_id} follows {self.kind} {self.key}"

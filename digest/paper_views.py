@@ -2,15 +2,16 @@
 
 from __future__ import annotations
 
-from django.http import HttpRequest, HttpResponse
-from django.shortcuts import get_object_or_404, render
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import render
 from django.views.decorators.http import require_GET
 
-from papers.selectors import papers_with_authors, similar_papers
+from digest.browse import paper_page
 
 
 @require_GET
 def paper_detail(request: HttpRequest, arxiv_id: str) -> HttpResponse:
-    paper = get_object_or_404(papers_with_authors().prefetch_related("versions"), arxiv_id=arxiv_id)
-    context = {"paper": paper, "similar": similar_papers(paper=paper)}
-    return render(request, "digest/paper.html", context)
+    page = paper_page(arxiv_id=arxiv_id, user=request.user)
+    if page is None:
+        raise Http404("No such paper.")
+    return render(request, "digest/paper.html", {"page": page, "paper": page.paper})

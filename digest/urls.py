@@ -1,10 +1,19 @@
 from django.contrib import admin
 from django.urls import include, path
 
-from digest import paper_views, views
+from digest import accounts, feeds, pages, paper_views, views
 
 urlpatterns = [
-    path("", views.home, name="home"),
+    path("", pages.home, name="home"),
+    path("authors/<int:author_id>/", pages.author, name="author"),
+    path("categories/<str:code>/", pages.category, name="category"),
+    path("feeds/trending.rss", feeds.TrendingFeed(), name="feed_trending_rss"),
+    path("feeds/trending.atom", feeds.TrendingAtomFeed(), name="feed_trending_atom"),
+    path("feeds/categories/<str:code>.rss", feeds.CategoryFeed(), name="feed_category_rss"),
+    path("feeds/categories/<str:code>.atom", feeds.CategoryAtomFeed(), name="feed_category_atom"),
+    path("feeds/topics/<int:topic_id>.rss", feeds.TopicFeed(), name="feed_topic_rss"),
+    path("feeds/topics/<int:topic_id>.atom", feeds.TopicAtomFeed(), name="feed_topic_atom"),
+    path("", include(accounts.urlpatterns)),
     path("healthz", views.healthz, name="healthz"),
     path("subscribe/", views.subscribe, name="subscribe"),
     path(

@@ -32,11 +32,6 @@ def healthz(request: HttpRequest) -> JsonResponse:
     return JsonResponse(report.as_dict(), status=200 if report.ok else 503)
 
 
-@require_GET
-def home(request: HttpRequest) -> HttpResponse:
-    return render(request, "digest/home.html")
-
-
 # --- Subscriptions ----------------------------------------------------------------------
 
 NEUTRAL = (

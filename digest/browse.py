@@ -1,0 +1,341 @@
+"""Reads for the reader's pages (home, paper, author, category, feeds, "My papers").
+
+Every function here takes a fixed number of queries whatever the length of its lists:
+papers come with their authors prefetched, and the card extras (Hugging Face upvotes,
+code link, summary, topic) are fetched for a whole list at once.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from datetime import date, timedelta
+
+from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
+from django.db.models import F, Max, Q, QuerySet
+
+from digest.models import Bookmark, Follow, Upvote
+from papers.models import Author, Paper, Topic, TopicPaper, TrendingSignal
+from papers.selectors import papers_with_authors, similar_papers
+from papers.trending import WINDOWS, trending_papers
+
+PER_PAGE = 20
+SUMMARY_MAX = 240
+_SENTENCE_END = re.compile(r"(?<=[.!?])\s+(?=[A-Z0-9$\\(])")
+
+
+@dataclass
+class Card:
+    """A paper as a list shows it."""
+
+    paper: Paper
+    summary: str
+    upvotes: int = 0
+    github_repo: str = ""
+    topic: Topic | None = None
+    rank: int | None = None
+
+
+@dataclass
+class CardPage:
+    cards: list[Card]
+    page: int
+    has_next: bool
+    fallback: bool = False  # no trending signal in the window: the newest papers instead
+
+    @property
+    def next_page(self) -> int:
+        return self.page + 1
+
+
+@dataclass
+class HomePage:
+    window: str
+    day: date
+    today: date
+    listing: CardPage
+
+    @property
+    def previous_day(self) -> date:
+        return self.day - timedelta(days=1)
+
+    @property
+    def next_day(self) -> date | None:
+        return self.day + timedelta(days=1) if self.day < self.today else None
+
+
+@dataclass
+class ReaderMarks:
+    """What a signed-in reader has done to the papers shown (empty for anonymous readers)."""
+
+    bookmarked: set[int] = field(default_factory=set)
+    upvoted: set[int] = field(default_factory=set)
+    follows: set[tuple[str, str]] = field(default_factory=set)
+
+
+@dataclass
+class PaperPage:
+    card: Card
+    similar: list[Paper]
+    marks: ReaderMarks
+    site_upvotes: int
+    logs: list[object] = field(default_factory=list)  # research logs: no model exists yet
+
+    @property
+    def paper(self) -> Paper:
+        return self.card.paper
+
+    @property
+    def bookmarked(self) -> bool:
+        return self.paper.pk in self.marks.bookmarked
+
+    @property
+    def upvoted(self) -> bool:
+        return self.paper.pk in self.marks.upvoted
+
+    @property
+    def follows_topic(self) -> bool:
+        topic = self.card.topic
+        return topic is not None and (Follow.Kind.TOPIC, str(topic.pk)) in self.marks.follows
+
+
+@dataclass
+class AuthorPage:
+    author: Author
+    listing: CardPage
+
+
+@dataclass
+class CategoryPage:
+    code: str
+    listing: CardPage
+    trending: list[Card]
+    followed: bool = False
+
+
+@dataclass
+class MyPapers:
+    bookmarks: list[Card]
+    upvotes: list[Card]
+    follows: list[Follow]
+
+
+def first_sentence(text: str, *, limit: int = SUMMARY_MAX) -> str:
+    """The first sentence of ``text`` on one line, cut at ``limit`` characters."""
+    line = " ".join(text.split())
+    sentence = _SENTENCE_END.split(line, maxsplit=1)[0]
+    return sentence if len(sentence) <= limit else sentence[: limit - 1].rstrip() + "…"
+
+
+def cards_for(*, papers: Sequence[Paper], ranks: Sequence[int | None] | None = None) -> list[Card]:
+    """Cards for papers (authors already prefetched); two queries for any number."""
+    ids = [paper.pk for paper in papers]
+    extras = _signal_extras(ids)
+    topics = paper_topics(paper_ids=ids)
+    cards = []
+    for index, paper in enumerate(papers):
+        upvotes, repo, ai_summary = extras.get(paper.pk, (0, "", ""))
+        cards.append(
+            Card(
+                paper=paper,
+                summary=ai_summary or first_sentence(paper.abstract_text),
+                upvotes=upvotes,
+                github_repo=repo,
+                topic=topics.get(paper.pk),
+                rank=ranks[index] if ranks else None,
+            )
+        )
+    return cards
+
+
+def _signal_extras(paper_ids: list[int]) -> dict[int, tuple[int, str, str]]:
+    if not paper_ids:
+        return {}
+    rows = (
+        TrendingSignal.objects.filter(paper_id__in=paper_ids)
+        .values("paper_id")
+        .annotate(
+            upvotes=Max("upvotes"),
+            repo=Max("github_repo", filter=~Q(github_repo="")),
+            summary=Max("ai_summary", filter=~Q(ai_summary="")),
+        )
+    )
+    return {r["paper_id"]: (r["upvotes"] or 0, _web(r["repo"]), r["summary"] or "") for r in rows}
+
+
+def _web(url: str | None) -> str:
+    """Only http(s) links from a harvested source become an ``href``."""
+    return url if url and url.startswith(("https://", "http://")) else ""
+
+
+def paper_topics(*, paper_ids: list[int]) -> dict[int, Topic]:
+    """Each paper's topic in the latest week that clustered it; one query."""
+    if not paper_ids:
+        return {}
+    memberships = (
+        TopicPaper.objects.filter(paper_id__in=paper_ids)
+        .select_related("topic")
+        .order_by("paper_id", "-week__week_start")
+        .distinct("paper_id")
+    )
+    return {m.paper_id: m.topic for m in memberships}
+
+
+def _page_of(papers: QuerySet[Paper], *, page: int, per_page: int) -> tuple[list[Paper], bool]:
+    """One page, and whether another follows (one row more is read instead of a COUNT)."""
+    start = (page - 1) * per_page
+    rows = list(papers_with_authors(papers)[start : start + per_page + 1])
+    return rows[:per_page], len(rows) > per_page
+
+
+def trending_listing(
+    *,
+    window: str,
+    day: date,
+    page: int = 1,
+    category: str | None = None,
+    topic_id: int | None = None,
+    per_page: int = PER_PAGE,
+) -> CardPage:
+    """Trending cards for the window ending on ``day``; the newest papers when none trend."""
+    signals = TrendingSignal.objects.filter(
+        day__gt=day - timedelta(days=WINDOWS[window].days), day__lte=day
+    )
+    if category:
+        signals = signals.filter(paper__categories__contains=[category])
+    if topic_id is not None:
+        signals = signals.filter(paper__topic_memberships__topic_id=topic_id)
+    if not signals.exists():
+        return _newest_listing(
+            day=day, page=page, category=category, topic_id=topic_id, per_page=per_page
+        )
+    entries = trending_papers(
+        window=window,
+        day=day,
+        category=category,
+        topic_id=topic_id,
+        limit=per_page + 1,
+        offset=(page - 1) * per_page,
+    )
+    shown = entries[:per_page]
+    cards = cards_for(papers=[e.paper for e in shown], ranks=[e.rank for e in shown])
+    return CardPage(cards=cards, page=page, has_next=len(entries) > per_page)
+
+
+def _newest_listing(
+    *, day: date, page: int, category: str | None, topic_id: int | None, per_page: int
+) -> CardPage:
+    papers = newest_papers(day=day, category=category, topic_id=topic_id)
+    rows, has_next = _page_of(papers, page=page, per_page=per_page)
+    return CardPage(cards=cards_for(papers=rows), page=page, has_next=has_next, fallback=True)
+
+
+def newest_papers(
+    *, day: date | None = None, category: str | None = None, topic_id: int | None = None
+) -> QuerySet[Paper]:
+    """Papers newest first by announcement (papers not yet announced last)."""
+    papers = Paper.objects.all()
+    if day is not None:
+        papers = papers.filter(Q(announced_on__lte=day) | Q(announced_on__isnull=True))
+    if category:
+        papers = papers.filter(categories__contains=[category])
+    if topic_id is not None:
+        papers = papers.filter(topic_memberships__topic_id=topic_id)
+    return papers.order_by(F("announced_on").desc(nulls_last=True), "-submitted_at", "-id")
+
+
+def home_page(*, window: str, day: date, today: date, page: int) -> HomePage:
+    listing = trending_listing(window=window, day=day, page=page)
+    return HomePage(window=window, day=day, today=today, listing=listing)
+
+
+def reader_marks(*, user: AbstractBaseUser | AnonymousUser, paper_ids: list[int]) -> ReaderMarks:
+    """The reader's bookmarks, upvotes and follows among these papers; three queries."""
+    if not user.is_authenticated:
+        return ReaderMarks()
+    return ReaderMarks(
+        bookmarked=set(
+            Bookmark.objects.filter(user=user, paper_id__in=paper_ids).values_list(
+                "paper_id", flat=True
+            )
+        ),
+        upvoted=set(
+            Upvote.objects.filter(user=user, paper_id__in=paper_ids).values_list(
+                "paper_id", flat=True
+            )
+        ),
+        follows=set(Follow.objects.filter(user=user).values_list("kind", "key")),
+    )
+
+
+def paper_page(*, arxiv_id: str, user: AbstractBaseUser | AnonymousUser) -> PaperPage | None:
+    """Everything the paper page shows, or None for an unknown id."""
+    paper = papers_with_authors().prefetch_related("versions").filter(arxiv_id=arxiv_id).first()
+    if paper is None:
+        return None
+    return PaperPage(
+        card=cards_for(papers=[paper])[0],
+        similar=similar_papers(paper=paper),
+        marks=reader_marks(user=user, paper_ids=[paper.pk]),
+        site_upvotes=Upvote.objects.filter(paper=paper).count(),
+    )
+
+
+def author_page(*, author_id: int, page: int, per_page: int = PER_PAGE) -> AuthorPage | None:
+    """An author's papers, newest first; None for an unknown author."""
+    author = Author.objects.filter(pk=author_id).first()
+    if author is None:
+        return None
+    papers = Paper.objects.filter(authorships__author=author).order_by("-submitted_at", "-id")
+    rows, has_next = _page_of(papers, page=page, per_page=per_page)
+    return AuthorPage(
+        author=author, listing=CardPage(cards_for(papers=rows), page=page, has_next=has_next)
+    )
+
+
+def category_page(
+    *,
+    code: str,
+    day: date,
+    page: int,
+    user: AbstractBaseUser | AnonymousUser,
+    per_page: int = PER_PAGE,
+    trending_limit: int = 5,
+) -> CategoryPage | None:
+    """A category's newest papers (and, on page 1, its trending ones); None if it has none."""
+    rows, has_next = _page_of(newest_papers(category=code), page=page, per_page=per_page)
+    if page == 1 and not rows:
+        return None
+    entries = (
+        trending_papers(window="week", day=day, category=code, limit=trending_limit)
+        if page == 1
+        else []
+    )
+    cards = cards_for(
+        papers=[*rows, *(e.paper for e in entries)],
+        ranks=[None] * len(rows) + [e.rank for e in entries],
+    )
+    listing = CardPage(cards=cards[: len(rows)], page=page, has_next=has_next)
+    followed = (
+        user.is_authenticated
+        and Follow.objects.filter(user=user, kind=Follow.Kind.CATEGORY, key=code).exists()
+    )
+    return CategoryPage(code=code, listing=listing, trending=cards[len(rows) :], followed=followed)
+
+
+def my_papers(*, user: AbstractBaseUser, limit: int = 200) -> MyPapers:
+    """The reader's bookmarked and upvoted papers, most recent first, and their follows."""
+    bookmarked = papers_with_authors(
+        Paper.objects.filter(bookmarks__user=user).order_by("-bookmarks__created")
+    )[:limit]
+    upvoted = papers_with_authors(
+        Paper.objects.filter(upvotes__user=user).order_by("-upvotes__created")
+    )[:limit]
+    bookmarked, upvoted = list(bookmarked), list(upvoted)
+    cards = cards_for(papers=[*bookmarked, *upvoted])
+    return MyPapers(
+        bookmarks=cards[: len(bookmarked)],
+        upvotes=cards[len(bookmarked) :],
+        follows=list(Follow.objects.filter(user=user)),
+    )

@@ -1,0 +1,58 @@
+"""Writes of a signed-in reader: bookmarks, upvotes, follows.
+
+Each function sets a state rather than flipping it (``on=True`` twice leaves one row), so a
+double click, a retried request or two open tabs never undo each other.
+"""
+
+from __future__ import annotations
+
+from django.contrib.auth.models import AbstractBaseUser
+from django.db import transaction
+
+from digest.models import Bookmark, Follow, Subscriber, Upvote
+from papers.models import Paper
+
+
+def bookmark_set(*, user: AbstractBaseUser, paper: Paper, on: bool) -> None:
+    """Bookmark ``paper``, or remove the bookmark."""
+    _mark_set(model=Bookmark, user=user, paper=paper, on=on)
+
+
+def upvote_set(*, user: AbstractBaseUser, paper: Paper, on: bool) -> int:
+    """Upvote ``paper``, or withdraw the vote; returns the paper's site upvotes now."""
+    _mark_set(model=Upvote, user=user, paper=paper, on=on)
+    return Upvote.objects.filter(paper=paper).count()
+
+
+def _mark_set(
+    *, model: type[Bookmark | Upvote], user: AbstractBaseUser, paper: Paper, on: bool
+) -> None:
+    if on:
+        # get_or_create on the unique (user, paper) pair: a concurrent twin gets the row.
+        model.objects.get_or_create(user=user, paper=paper)
+    else:
+        model.objects.filter(user=user, paper=paper).delete()
+
+
+@transaction.atomic
+def follow_set(*, user: AbstractBaseUser, kind: str, key: str, on: bool) -> bool:
+    """Follow a topic or a category (or stop); the reader's email digest follows along."""
+    if kind not in Follow.Kind.values:
+        raise ValueError(f"unknown follow kind {kind!r}")
+    if on:
+        Follow.objects.get_or_create(user=user, kind=kind, key=key)
+    else:
+        Follow.objects.filter(user=user, kind=kind, key=key).delete()
+    _subscriber_sync(user=user)
+    return on
+
+
+def _subscriber_sync(*, user: AbstractBaseUser) -> None:
+    """Copy the follows onto the subscription of the reader's address, if there is one."""
+    email = getattr(user, "email", "")
+    if not email:
+        return
+    follows = Follow.objects.filter(user=user).values_list("kind", "key")
+    categories = sorted(key for kind, key in follows if kind == Follow.Kind.CATEGORY)
+    topics = sorted(key for kind, key in follows if kind == Follow.Kind.TOPIC)
+    Subscriber.objects.filter(email__iexact=email).update(categories=categories, topics=topics)
