@@ -12,24 +12,31 @@ from pgvector.django import HnswIndex, VectorField
 class Author(models.Model):
     name = models.CharField(max_length=500)
     # NFKC, case-folded, single-spaced: the same person written two ways is one row.
-    normalized_name = models.CharField(max_length=500, unique=True)
+    normalized_name = models.CharField(max_length=500)
 
     class Meta:
         ordering = ["name"]
+        # A constraint rather than unique=True: Django adds a second (LIKE-pattern) index
+        # for unique CharFields, which bulk harvests pay for on every insert.
+        constraints = [
+            models.UniqueConstraint(
+                fields=["normalized_name"], name="author_normalized_name_unique"
+            )
+        ]
 
     def __str__(self) -> str:
         return self.name
 
 
 class Paper(models.Model):
-    arxiv_id = models.CharField(max_length=40, unique=True, help_text="Without version.")
+    arxiv_id = models.CharField(max_length=40, help_text="Without version.")
     version = models.PositiveSmallIntegerField(default=1, help_text="Latest version seen.")
     title = models.TextField(help_text="As arXiv gives it, LaTeX included.")
     title_text = models.TextField(help_text="Plain-text rendering for search and email.")
     abstract = models.TextField(blank=True, help_text="As arXiv gives it, LaTeX included.")
     abstract_text = models.TextField(blank=True)
     authors = models.ManyToManyField(Author, through="Authorship", related_name="papers")
-    primary_category = models.CharField(max_length=40, blank=True, db_index=True)
+    primary_category = models.CharField(max_length=40, blank=True)
     categories = ArrayField(models.CharField(max_length=40), default=list, blank=True)
     submitted_at = models.DateTimeField(null=True, blank=True, help_text="Version 1.")
     updated_at = models.DateTimeField(null=True, blank=True, help_text="Latest version.")
@@ -49,6 +56,7 @@ class Paper(models.Model):
 
     class Meta:
         ordering = ["-submitted_at", "-id"]
+        constraints = [models.UniqueConstraint(fields=["arxiv_id"], name="paper_arxiv_id_unique")]
         indexes = [
             GinIndex(fields=["categories"], name="paper_categories_gin"),
             models.Index(fields=["-submitted_at"], name="paper_submitted_desc"),
@@ -72,7 +80,10 @@ class Paper(models.Model):
 
 
 class Authorship(models.Model):
-    paper = models.ForeignKey(Paper, on_delete=models.CASCADE, related_name="authorships")
+    # No index of its own on paper: the (paper, position) constraint's index serves it.
+    paper = models.ForeignKey(
+        Paper, on_delete=models.CASCADE, related_name="authorships", db_index=False
+    )
     author = models.ForeignKey(Author, on_delete=models.PROTECT, related_name="authorships")
     position = models.PositiveSmallIntegerField()
 
