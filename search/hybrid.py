@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import logging
 import math
 from dataclasses import dataclass, field
 from datetime import date
 
+import numpy as np
 from django.db import connection
 from django.utils.html import escape
 from django.utils.safestring import SafeString, mark_safe
@@ -15,7 +17,10 @@ from papers.selectors import papers_with_authors
 from search.fusion import MODES, SORTS, Filters, RankedId, filtered_listing, fused_ranking
 from search.query import ParsedQuery, SearchQueryError, parse_query
 
+logger = logging.getLogger(__name__)
+
 PER_PAGE = 20
+SEMANTIC_DOWN = "Semantic search is unavailable right now; these are keyword (BM25) results."
 MAX_PAGE = 50
 # Private-use characters: our highlight markers, and stand-ins for < and > so that
 # ts_headline does not take HTML-like text in an abstract for tags and drop it.
@@ -53,6 +58,7 @@ class SearchResults:
     hits: list[SearchHit] = field(default_factory=list)
     total: int = 0
     arxiv_id: str | None = None  # the query named one paper
+    notice: str = ""  # shown above the results, e.g. when semantic search is down
 
     @property
     def pages(self) -> int:
@@ -77,9 +83,13 @@ def search_papers(*, request: SearchRequest) -> SearchResults:
     )  # fmt: skip
     offset = (request.page - 1) * request.per_page
     if parsed.text:
-        vector = _query_vector(parsed.text) if request.mode != "keyword" else None
+        mode, vector = request.mode, None
+        if mode != "keyword":
+            vector = _query_vector(parsed.text)
+            if vector is None:
+                mode, results.notice = "keyword", SEMANTIC_DOWN
         ranked = fused_ranking(
-            text=parsed.text, query_vector=vector, filters=filters, mode=request.mode,
+            text=parsed.text, query_vector=vector, filters=filters, mode=mode,
             sort=request.sort, limit=request.per_page, offset=offset,
         )  # fmt: skip
     elif filters.active:
@@ -102,10 +112,15 @@ def _validate(request: SearchRequest) -> None:
         raise SearchQueryError(f"page must be between 1 and {MAX_PAGE}")
 
 
-def _query_vector(text: str):  # -> np.ndarray
-    from papers.embeddings.encoder import encode_query
+def _query_vector(text: str) -> np.ndarray | None:
+    """The query's embedding, or None when the encoder cannot run (logged, not raised)."""
+    from papers.embeddings.encoder import EmbeddingError, encode_query
 
-    return encode_query(text)
+    try:
+        return encode_query(text)
+    except (EmbeddingError, ImportError, OSError, RuntimeError):
+        logger.exception("query encoder unavailable; answering with keyword search")
+        return None
 
 
 def _hits(ranked: list[RankedId], *, text: str) -> list[SearchHit]:

@@ -20,6 +20,7 @@ def results_as_json(results: SearchResults, *, request: HttpRequest) -> dict[str
         "per_page": req.per_page,
         "total": results.total,
         "has_next": results.has_next,
+        "notice": results.notice,
         "paper": _redirect(results, request) if results.arxiv_id else None,
         "results": [_hit(hit, request) for hit in results.hits],
     }

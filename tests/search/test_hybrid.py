@@ -203,3 +203,21 @@ def test_both_bm25_plans_return_the_same_rows(corpus, k: int) -> None:
                                [terms, k, max_postings])  # fmt: skip
                 plans.append(cursor.fetchall())
         assert plans[0] == plans[1] and plans[0]
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("mode", ["hybrid", "semantic"])
+def test_a_broken_query_encoder_falls_back_to_keyword_results(corpus, monkeypatch, mode) -> None:
+    from papers.embeddings import encoder
+
+    def broken(text: str):
+        raise encoder.EmbeddingError("model files missing")
+
+    monkeypatch.setattr(encoder, "encode_query", broken)
+    target = corpus[7]
+    response = Client().get("/api/search", {"q": target.title, "mode": mode})
+    body = response.json()
+    assert response.status_code == 200
+    assert body["results"][0]["arxiv_id"] == target.arxiv_id
+    assert body["results"][0]["semantic_rank"] is None
+    assert "keyword (BM25) results" in body["notice"]
