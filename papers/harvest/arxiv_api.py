@@ -34,17 +34,16 @@ from urllib.parse import urlencode
 
 import arxiv
 from arxiv import _feed
-from django.conf import settings
 from lxml import etree
 
 from digest.lib.http import FetchError, HttpClient
 from papers.harvest.records import ArxivRecord, HarvestError, split_arxiv_id
 from papers.harvest.runs import Page
+from papers.harvest.sources import harvest_categories
 
 logger = logging.getLogger(__name__)
 
 SOURCE = "arxiv"
-DEFAULT_CATEGORIES = ("cs.AI", "cs.CL", "cs.LG", "cs.CV", "stat.ML")
 PAGE_SIZE = 100
 ID_CHUNK = 100  # ids per id_list request; the recorded lookups ask max_results=100 too
 MIN_INTERVAL_S = 3.0  # arXiv's terms: "no more than one request every three seconds"
@@ -159,10 +158,6 @@ def fetch_records_by_ids(ids: list[str], *, client: HttpClient | None = None) ->
         url = query_url(search=search, start=0, max_results=ID_CHUNK)
         records.extend(parse_feed(_get(client, url)).records)
     return records
-
-
-def harvest_categories() -> list[str]:
-    return list(getattr(settings, "ARXIV_CATEGORIES", DEFAULT_CATEGORIES))
 
 
 def window_search(*, categories: list[str], date_from: date, date_until: date) -> arxiv.Search:

@@ -23,7 +23,6 @@ from responses import matchers
 
 from digest.lib.http import FetchError, HttpClient
 from papers.harvest.arxiv_api import (
-    DEFAULT_CATEGORIES,
     ArxivApiSource,
     arxiv_http_client,
     fetch_records_by_ids,
@@ -456,20 +455,19 @@ def test_a_window_without_dates_fails_the_run_with_a_clear_error(client: HttpCli
 
 
 @pytest.mark.django_db
-def test_categories_default_to_the_setting_and_then_to_the_module_default(
+def test_categories_come_from_the_setting_unless_the_run_names_them(
     api: responses.RequestsMock, client: HttpClient, settings: Any
 ) -> None:
     serve(api, start=0, body=recorded(EMPTY))
     window = {"from": "2026-04-06", "until": "2026-04-06"}
     settings.ARXIV_CATEGORIES = ["cs.IR"]
     harvest(client, params=window)
-    del settings.ARXIV_CATEGORIES
+    settings.ARXIV_CATEGORIES = ["cs.AI", "cs.CL", "cs.LG", "cs.CV", "stat.ML"]
     harvest(client, params={**window, "until": "2026-04-07"})
     searches = [query(call)["search_query"] for call in api.calls]
     assert searches[0] == "(cat:cs.IR) AND submittedDate:[202604060000 TO 202604062359]"
-    default = " OR ".join(f"cat:{c}" for c in DEFAULT_CATEGORIES)
+    default = "cat:cs.AI OR cat:cs.CL OR cat:cs.LG OR cat:cs.CV OR cat:stat.ML"
     assert searches[1] == f"({default}) AND submittedDate:[202604060000 TO 202604072359]"
-    assert DEFAULT_CATEGORIES == ("cs.AI", "cs.CL", "cs.LG", "cs.CV", "stat.ML")
 
 
 # --- Lookups by id ----------------------------------------------------------------------
