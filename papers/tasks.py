@@ -8,9 +8,9 @@ from typing import Any
 
 from celery import shared_task
 from celery.utils.log import get_task_logger
-from django.db import InterfaceError, OperationalError
 from django.utils import timezone
 
+from digest.lib.tasks import DATABASE_RETRY
 from papers.harvest.sources import default_params
 from papers.models import HarvestRun
 from papers.services.embeddings import papers_embed
@@ -72,26 +72,13 @@ def harvest_reconcile(self: Any, params: dict[str, Any] | None = None) -> int | 
     return _run(self, "reconcile", params)
 
 
-@shared_task(
-    name="papers.tasks.embed_papers",
-    acks_late=True,
-    autoretry_for=(OperationalError, InterfaceError),
-    max_retries=5,
-    retry_backoff=30,
-    retry_backoff_max=900,
-)
+@shared_task(name="papers.tasks.embed_papers", **DATABASE_RETRY)
 def embed_papers(paper_ids: list[int] | None = None) -> dict[str, int]:
     """Embed the given papers, or every paper lacking a current vector; idempotent."""
     return asdict(papers_embed(paper_ids=paper_ids))
 
 
-@shared_task(
-    name="papers.tasks.compute_topics",
-    acks_late=True,
-    autoretry_for=(OperationalError, InterfaceError),
-    max_retries=3,
-    retry_backoff=60,
-)
+@shared_task(name="papers.tasks.compute_topics", **DATABASE_RETRY)
 def compute_topics(week: str | None = None) -> dict[str, Any]:
     """Recompute a week's topics (``"2026-W23"``; default: the week of yesterday, UTC)."""
     from papers.services.topics import topics_compute, week_label, week_parse

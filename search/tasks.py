@@ -5,18 +5,12 @@ from __future__ import annotations
 from dataclasses import asdict
 
 from celery import shared_task
-from django.db import InterfaceError, OperationalError
 
+from digest.lib.tasks import DATABASE_RETRY
 from search.services import bm25_index_papers
 
 
-@shared_task(
-    name="search.tasks.bm25_index",
-    acks_late=True,
-    autoretry_for=(OperationalError, InterfaceError),
-    max_retries=5,
-    retry_backoff=30,
-)
+@shared_task(name="search.tasks.bm25_index", **DATABASE_RETRY)
 def bm25_index(paper_ids: list[int] | None = None) -> dict[str, object]:
     """Index new and changed papers for BM25 (all papers when ``paper_ids`` is None)."""
     return asdict(bm25_index_papers(paper_ids=paper_ids))
