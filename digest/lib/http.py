@@ -8,6 +8,7 @@ date) and the IETF ``RateLimit`` header that Hugging Face sends with 429 respons
 from __future__ import annotations
 
 import email.utils
+import json
 import logging
 import random
 import re
@@ -17,6 +18,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
 import requests
+from lxml import etree
 
 logger = logging.getLogger(__name__)
 
@@ -28,10 +30,13 @@ _RATELIMIT_RESET = re.compile(r"(?:^|;)\s*t=(\d+)")
 class FetchError(Exception):
     """The resource could not be fetched after all retries; ``status`` is the last HTTP status."""
 
-    def __init__(self, message: str, *, url: str, status: int | None = None) -> None:
+    def __init__(
+        self, message: str, *, url: str, status: int | None = None, reason: str = ""
+    ) -> None:
         super().__init__(message)
         self.url = url
         self.status = status
+        self.reason = reason  # the server's own explanation, when it gave one
 
 
 @dataclass
@@ -63,7 +68,13 @@ class HttpClient:
                 if status < 400:
                     return response.content
                 if status not in RETRY_STATUSES:
-                    raise FetchError(f"HTTP {status} from {url}", url=url, status=status)
+                    reason = error_reason(response.content)
+                    raise FetchError(
+                        f"HTTP {status} from {url}" + (f": {reason}" if reason else ""),
+                        url=url,
+                        status=status,
+                        reason=reason,
+                    )
                 last_error, wait = f"HTTP {status}", server_requested_wait(response.headers)
             if attempt == self.max_attempts:
                 break
@@ -87,6 +98,36 @@ class HttpClient:
     def _backoff(self, attempt: int) -> float:
         delay = min(self.backoff_max_s, self.backoff_base_s * 2 ** (attempt - 1))
         return delay * random.uniform(0.8, 1.2)
+
+
+def error_reason(body: bytes, *, limit: int = 300) -> str:
+    """The server's own words for an error: arXiv's Atom ``<summary>``, a JSON ``error``."""
+    text = body[:20_000].decode("utf-8", "replace").strip()
+    if not text:
+        return ""
+    if text.startswith("{"):
+        try:
+            data = json.loads(text)
+        except ValueError:
+            data = None
+        if isinstance(data, dict):
+            for key in ("error", "message", "detail"):
+                if isinstance(data.get(key), str):
+                    return _squeeze(data[key], limit)
+    if text.startswith("<"):
+        try:
+            root = etree.fromstring(body, parser=etree.XMLParser(resolve_entities=False))
+        except etree.XMLSyntaxError:
+            root = None
+        if root is not None:
+            summaries = root.xpath("//*[local-name()='summary' or local-name()='error']/text()")
+            return _squeeze(" ".join(summaries), limit) if summaries else ""
+        return ""
+    return _squeeze(text, limit)
+
+
+def _squeeze(text: str, limit: int) -> str:
+    return " ".join(text.split())[:limit]
 
 
 def server_requested_wait(headers: Mapping[str, str]) -> float | None:

@@ -187,8 +187,8 @@ def _get(client: HttpClient, url: str) -> bytes:
         return client.get(url)
     except FetchError as exc:
         if exc.status == 400:
-            # arXiv explains a 400 in an error <entry>, which HttpClient does not return.
-            raise HarvestError(f"arXiv API rejected the request (HTTP 400): {url}") from exc
+            reason = f": {exc.reason}" if exc.reason else ""
+            raise HarvestError(f"arXiv API rejected the request (HTTP 400{reason}): {url}") from exc
         raise
 
 

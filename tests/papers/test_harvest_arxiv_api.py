@@ -431,7 +431,9 @@ def test_a_query_arxiv_rejects_fails_the_run_without_retrying(
     serve(api, start=0, body=recorded(ERROR_400), status=400)
     run = harvest(client)
     assert run.status == HarvestRun.Status.FAILED
-    assert run.error.startswith("arXiv API rejected the request (HTTP 400)")
+    assert run.error.startswith(
+        "arXiv API rejected the request (HTTP 400: incorrect id format for abc)"
+    )
     assert (run.pages, run.new) == (0, 0)
     assert len(api.calls) == 1
 
