@@ -168,3 +168,44 @@ def _related(topic: Topic) -> QuerySet[Topic]:
 
 def topic_get(*, topic_id: int) -> Topic | None:
     return Topic.objects.select_related("week", "previous__week").filter(pk=topic_id).first()
+
+
+def topic_lineage_paper_ids(*, topic_ids: list[int], paper_ids: list[int]) -> set[int]:
+    """Which of ``paper_ids`` belong to a followed topic, in the week it was followed or any
+    other: the topic, the topics it continues and the topics that continue it; one query."""
+    if not topic_ids or not paper_ids:
+        return set()
+    with connection.cursor() as cursor:
+        cursor.execute(
+            """
+            WITH RECURSIVE
+            back(id) AS (
+                SELECT unnest(%s::bigint[])
+              UNION
+                SELECT t.previous_id FROM papers_topic t JOIN back b ON t.id = b.id
+                WHERE t.previous_id IS NOT NULL
+            ),
+            forth(id) AS (
+                SELECT unnest(%s::bigint[])
+              UNION
+                SELECT t.id FROM papers_topic t JOIN forth f ON t.previous_id = f.id
+            )
+            SELECT DISTINCT tp.paper_id FROM papers_topicpaper tp
+            WHERE tp.paper_id = ANY(%s)
+              AND tp.topic_id IN (SELECT id FROM back UNION SELECT id FROM forth)
+            """,
+            [topic_ids, topic_ids, paper_ids],
+        )
+        return {row[0] for row in cursor.fetchall()}
+
+
+def topic_choices(*, include: list[int] | None = None) -> list[tuple[str, str]]:
+    """(id, label) of the latest week's topics, plus ``include`` (topics already followed)."""
+    week = topic_week_get()
+    topics = Topic.objects.filter(is_outlier=False).select_related("week")
+    chosen = topics.filter(week=week) if week else topics.none()
+    extra = topics.filter(pk__in=include or []).exclude(week=week)
+    return [
+        (str(topic.pk), f"{topic.display_label} (week of {topic.week.week_start:%-d %b %Y})")
+        for topic in [*chosen.order_by("-size", "number"), *extra.order_by("-week__week_start")]
+    ]
