@@ -6,6 +6,7 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import date
 
+from django.core.cache import cache
 from django.db import connection
 from django.db.models import QuerySet
 from pgvector.django import CosineDistance
@@ -199,13 +200,26 @@ def topic_lineage_paper_ids(*, topic_ids: list[int], paper_ids: list[int]) -> se
         return {row[0] for row in cursor.fetchall()}
 
 
+TOPIC_CHOICES_CACHE_KEY = "papers:topic-choices:v1"
+TOPIC_CHOICES_LIMIT = 30
+
+
 def topic_choices(*, include: list[int] | None = None) -> list[tuple[str, str]]:
-    """(id, label) of the latest week's topics, plus ``include`` (topics already followed)."""
-    week = topic_week_get()
-    topics = Topic.objects.filter(is_outlier=False).select_related("week")
-    chosen = topics.filter(week=week) if week else topics.none()
-    extra = topics.filter(pk__in=include or []).exclude(week=week)
-    return [
-        (str(topic.pk), f"{topic.display_label} (week of {topic.week.week_start:%-d %b %Y})")
-        for topic in [*chosen.order_by("-size", "number"), *extra.order_by("-week__week_start")]
+    """(id, label) of the latest week's largest topics, then ``include`` (topics already
+    followed, from any week). The latest week's list is cached until topics are stored."""
+    latest = cache.get(TOPIC_CHOICES_CACHE_KEY)
+    if latest is None:
+        topics = Topic.objects.filter(
+            is_outlier=False, week=TopicWeek.objects.order_by("-week_start").values("pk")[:1]
+        ).order_by("-size", "number")[:TOPIC_CHOICES_LIMIT]
+        latest = [(str(topic.pk), topic.display_label) for topic in topics]
+        cache.set(TOPIC_CHOICES_CACHE_KEY, latest, timeout=600)
+    offered = {key for key, _ in latest}
+    extra_ids = [pk for pk in include or [] if str(pk) not in offered]
+    extra = (
+        Topic.objects.filter(pk__in=extra_ids).select_related("week").order_by("-week__week_start")
+    )
+    older = [
+        (str(t.pk), f"{t.display_label} (week of {t.week.week_start:%-d %b %Y})") for t in extra
     ]
+    return [*latest, *older]

@@ -13,7 +13,7 @@ from digest.models import Delivery, Edition, Subscriber
 from digest.services.sending import INTERRUPTED
 from papers.models import TrendingSignal
 from tests.digest.conftest import Mailbox
-from tests.digest.factories import SubscriberFactory
+from tests.digest.factories import SubscriberFactory, TopicFactory
 from tests.digest.mail_helpers import links, parts, site_path, unsubscribe_targets
 from tests.papers.factories import AuthorFactory, PaperFactory
 
@@ -90,6 +90,29 @@ def test_the_digest_holds_only_the_subscribers_categories(mailbox: Mailbox, tren
     assert "Attention" in nlp_text and "Learning to Rank" in nlp_text
     assert "Seeing Further" not in nlp_text
     assert "Seeing Further" in vision_text and "Attention" not in vision_text
+
+
+def test_the_digest_holds_the_followed_topics_too_in_later_weeks(
+    mailbox: Mailbox, trending: list
+) -> None:
+    followed_then = TopicFactory(week__week_start=date(2026, 5, 18), label="ranking")
+    now = TopicFactory(
+        week__week_start=date(2026, 5, 25), previous=followed_then, papers=[trending[2]]
+    )
+    TopicFactory(week=now.week, papers=[trending[0]])  # a topic nobody follows
+    SubscriberFactory(
+        email="both@example.org", categories=["cs.CV"], topics=[str(followed_then.pk)]
+    )
+    SubscriberFactory(email="topic@example.org", topics=[str(now.pk)])
+    SubscriberFactory(email="everything@example.org")
+    send_all(services.edition_daily_digest(day=DAY))
+    both, _ = parts(mailbox.to("both@example.org")[0])
+    topic, _ = parts(mailbox.to("topic@example.org")[0])
+    everything, _ = parts(mailbox.to("everything@example.org")[0])
+    assert "Seeing Further" in both and "Learning to Rank" in both and "Attention" not in both
+    assert "Learning to Rank" in topic and "Seeing Further" not in topic
+    assert "Attention" not in topic and "in your categories and topics" in topic
+    assert "Attention" in everything and "of the day" in everything
 
 
 def test_no_email_of_a_digest_names_another_subscriber(mailbox: Mailbox, trending: list) -> None:
