@@ -124,7 +124,14 @@ class Delivery(models.Model):
                 fields=["subscriber", "edition"], name="delivery_unique_per_edition"
             )
         ]
-        indexes = [models.Index(fields=["edition", "status"], name="delivery_edition_status")]
+        indexes = [
+            models.Index(fields=["edition", "status"], name="delivery_edition_status"),
+            models.Index(
+                fields=["claim_token"],
+                name="delivery_claimed",
+                condition=models.Q(status="claimed"),
+            ),
+        ]
 
     def __str__(self) -> str:
         return f"{self.edition.key} to #{self.subscriber_id}: {self.status}"
