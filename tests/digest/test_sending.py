@@ -67,6 +67,9 @@ def test_a_daily_digest_has_list_headers_both_parts_and_the_top_papers(
         == delivery.message_id
         == f"<daily-2026-06-02.{delivery.pk}@digest.example.org>"
     )
+    (raw,) = mailbox.raw
+    assert raw.isascii()  # 7-bit: quoted-printable parts, encoded headers
+    assert max(len(line) for line in raw.split(b"\r\n")) <= 998  # RFC 5322 line limit
     text, rich = parts(message)
     titles = ("Attention & <Friends>", "Seeing Further — naïve Übersicht")
     assert [title in text for title in titles] == [True, True]
@@ -219,7 +222,7 @@ def test_a_weekly_log_goes_to_the_weekly_list_once_per_key(
     for _ in range(2):
         edition = services.edition_send_weekly_log(
             key="log-12",
-            subject="Research log #12",
+            subject="Research log #12 — naïve agents",
             html="<p>Hello <b>log</b></p>",
             text="Hello log",
         )
@@ -228,7 +231,7 @@ def test_a_weekly_log_goes_to_the_weekly_list_once_per_key(
     services.deliveries_send(edition_id=edition.pk, delivery_ids=[delivery.pk])
     (message,) = mailbox.messages
     assert message["X-Envelope-To"] == "weekly@example.org"
-    assert message["Subject"] == "Research log #12"
+    assert message["Subject"] == "Research log #12 — naïve agents"
     assert message["List-Id"].startswith("Weekly research log <weekly-log.")
     text, rich = parts(message)
     assert "Hello log" in text and "<b>log</b>" in rich
