@@ -42,7 +42,9 @@ class EditionAdmin(admin.ModelAdmin):
                 n_sent=_count(Delivery.Status.SENT),
                 n_failed=_count(Delivery.Status.FAILED),
                 n_bounced=_count(Delivery.Status.BOUNCED),
-                n_pending=_count(Delivery.Status.PENDING) + _count(Delivery.Status.SENDING),
+                n_pending=_count(Delivery.Status.PENDING)
+                + _count(Delivery.Status.CLAIMED)
+                + _count(Delivery.Status.SENDING),
             )
         )
 
@@ -58,7 +60,7 @@ class EditionAdmin(admin.ModelAdmin):
     def bounced(self, obj: Edition) -> int:
         return obj.n_bounced  # type: ignore[attr-defined]
 
-    @admin.display(description="pending / sending", ordering="n_pending")
+    @admin.display(description="not sent yet", ordering="n_pending")
     def pending(self, obj: Edition) -> int:
         return obj.n_pending  # type: ignore[attr-defined]
 

@@ -2,15 +2,17 @@
 
 from __future__ import annotations
 
-import re
+from typing import Any
 
 from django import forms
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
 
-TOPIC_KEY = re.compile(r"[a-z0-9][a-z0-9-]{0,63}")
+from papers.topics.selectors import topic_choices
+
 MAX_TOPICS = 20
+MAX_LOCAL_PART = 64  # RFC 5321, 4.5.3.1.1
 
 
 def _category_choices() -> list[tuple[str, str]]:
@@ -26,23 +28,27 @@ class PreferencesForm(forms.Form):
         widget=forms.CheckboxSelectMultiple,
         help_text="None ticked: every category.",
     )
-    topics = forms.CharField(
+    topics = forms.MultipleChoiceField(
         required=False,
-        max_length=1000,
+        choices=topic_choices,
+        widget=forms.CheckboxSelectMultiple,
         label="Followed topics",
-        help_text="Topic keys, comma-separated (optional).",
+        help_text="This week's topics; a topic you follow is followed into the weeks after.",
+        error_messages={
+            "invalid_choice": "That topic is not offered any more; please pick one from the list."
+        },
     )
 
+    def __init__(self, *args: Any, followed: list[str] | None = None, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        if followed:  # keep the topics already followed on offer, from whatever week
+            ids = [int(key) for key in followed if key.isdigit()]
+            self.fields["topics"].choices = topic_choices(include=ids)  # type: ignore[attr-defined]
+
     def clean_topics(self) -> list[str]:
-        keys = [key.strip().lower() for key in self.cleaned_data["topics"].split(",")]
-        keys = list(dict.fromkeys(key for key in keys if key))
+        keys: list[str] = self.cleaned_data["topics"]
         if len(keys) > MAX_TOPICS:
             raise ValidationError(f"Follow at most {MAX_TOPICS} topics.")
-        bad = [key for key in keys if not TOPIC_KEY.fullmatch(key)]
-        if bad:
-            raise ValidationError(
-                "Topic keys use lower-case letters, digits and dashes (up to 64 characters)."
-            )
         return keys
 
 
@@ -76,6 +82,10 @@ class SubscribeForm(PreferencesForm):
             validate_email(email)
         except ValidationError:
             raise ValidationError("Enter a valid email address, like you@example.org.") from None
+        if len(email.rpartition("@")[0]) > MAX_LOCAL_PART:
+            raise ValidationError(
+                "That address is too long: the part before the @ has at most 64 characters."
+            )
         return email
 
     def clean(self) -> dict[str, object]:

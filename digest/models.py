@@ -96,7 +96,8 @@ class Delivery(models.Model):
 
     class Status(models.TextChoices):
         PENDING = "pending"
-        SENDING = "sending"
+        CLAIMED = "claimed"  # taken by a batch, not attempted yet
+        SENDING = "sending"  # handed to the mail server; the outcome is not recorded yet
         SENT = "sent"
         FAILED = "failed"
         BOUNCED = "bounced"
@@ -109,6 +110,8 @@ class Delivery(models.Model):
     edition = models.ForeignKey(Edition, on_delete=models.CASCADE, related_name="deliveries")
     status = models.CharField(max_length=20, choices=Status.choices, default=Status.PENDING)
     claimed_at = models.DateTimeField(null=True, blank=True)
+    # The SendLease of the batch holding the row; no foreign key (the lease is unlogged).
+    claim_token = models.UUIDField(null=True, blank=True)
     sent_at = models.DateTimeField(null=True, blank=True)
     message_id = models.CharField(max_length=255, blank=True, help_text="Our Message-ID.")
     provider_message_id = models.CharField(max_length=255, blank=True, db_index=True)
@@ -121,10 +124,33 @@ class Delivery(models.Model):
                 fields=["subscriber", "edition"], name="delivery_unique_per_edition"
             )
         ]
-        indexes = [models.Index(fields=["edition", "status"], name="delivery_edition_status")]
+        indexes = [
+            models.Index(fields=["edition", "status"], name="delivery_edition_status"),
+            models.Index(
+                fields=["claim_token"],
+                name="delivery_claimed",
+                condition=models.Q(status="claimed"),
+            ),
+        ]
 
     def __str__(self) -> str:
         return f"{self.edition.key} to #{self.subscriber_id}: {self.status}"
+
+
+class SendLease(models.Model):
+    """One row per batch being sent, in an UNLOGGED table (see the migration).
+
+    PostgreSQL empties unlogged tables after any crash, and a crash is also the only
+    event that can lose the batch's per-message marks (committed without waiting for the
+    WAL flush). So a claimed delivery whose lease still exists was certainly never
+    attempted and may be sent again; one whose lease vanished is settled as unknown.
+    """
+
+    token = models.UUIDField(primary_key=True)
+    created = models.DateTimeField(auto_now_add=True)
+
+    def __str__(self) -> str:
+        return f"send lease {self.token}"
 
 
 # --- Reader actions (signed-in accounts) ---------------------------------------------

@@ -8,11 +8,13 @@ from typing import Any
 
 from django.conf import settings
 from django.db import connection
+from django.urls import reverse
 from django.utils.crypto import constant_time_compare
 
 from digest.lib.signing import TokenError, token_read
 from digest.models import Delivery, Edition, Subscriber
 from papers.models import Authorship, Paper, TrendingSignal
+from papers.topics.selectors import topic_lineage_paper_ids
 
 WORKER_PING_TIMEOUT_S = 1.0
 
@@ -97,6 +99,7 @@ class DigestPaper:
     summary: str
     abs_url: str
     pdf_url: str
+    page_url: str
     categories: frozenset[str]
 
 
@@ -137,10 +140,17 @@ def digest_papers(*, paper_ids: list[int], day: date | None) -> list[DigestPaper
             summary=one_line(summaries.get(paper.id) or paper.abstract_text),
             abs_url=paper.abs_url,
             pdf_url=paper.pdf_url,
+            page_url=f"{settings.SITE_URL}{reverse('paper', args=[paper.arxiv_id])}",
             categories=frozenset(paper.categories),
         )
         for paper in (papers[pk] for pk in paper_ids if pk in papers)
     ]
+
+
+def digest_papers_in_topics(*, paper_ids: list[int], topic_keys: list[str]) -> set[int]:
+    """The papers among ``paper_ids`` in a followed topic (keys are topic ids as text)."""
+    topic_ids = [int(key) for key in topic_keys if key.isdigit()]
+    return topic_lineage_paper_ids(topic_ids=topic_ids, paper_ids=paper_ids)
 
 
 def _author_line(names: list[str]) -> str:

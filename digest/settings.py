@@ -276,7 +276,8 @@ EMAIL_USE_SSL = _email.get("EMAIL_USE_SSL", False)
 EMAIL_TIMEOUT = env.int("EMAIL_TIMEOUT", default=30)
 DEFAULT_FROM_EMAIL = env.str("DEFAULT_FROM_EMAIL", default="Research Digest <digest@localhost>")
 SERVER_EMAIL = env.str("SERVER_EMAIL", default=DEFAULT_FROM_EMAIL)
-# The mailto: half of List-Unsubscribe; blank leaves only the https one-click link.
+# The mailto: half of List-Unsubscribe; blank leaves only the https one-click link. Mail
+# to it reaches the app through the provider's inbound webhook, /anymail/<provider>/inbound/.
 DIGEST_UNSUBSCRIBE_MAILTO = env.str("DIGEST_UNSUBSCRIBE_MAILTO", default="")
 _webhook_secret = env.str("ANYMAIL_WEBHOOK_SECRET", default="")
 ANYMAIL = {

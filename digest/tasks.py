@@ -10,6 +10,7 @@ from celery import shared_task
 from django.utils import timezone
 
 from digest import services
+from digest.services.sending import NotAccepted, OutcomeUnknown
 
 
 @shared_task(name="digest.tasks.echo")
@@ -23,7 +24,7 @@ def echo(value: str) -> dict[str, object]:
 # --- Mail (routed to the "mail" queue by "digest.tasks.send_*") ---------------------------
 
 _SMTP_RETRY = {
-    "autoretry_for": (smtplib.SMTPException, OSError),
+    "autoretry_for": (smtplib.SMTPException, OSError, NotAccepted, OutcomeUnknown),
     "retry_backoff": 30,
     "retry_backoff_max": 1800,
     "retry_jitter": True,

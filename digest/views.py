@@ -99,7 +99,9 @@ def subscription_confirm(request: HttpRequest, subscriber: Subscriber, token: st
 def subscription_preferences(
     request: HttpRequest, subscriber: Subscriber, token: str
 ) -> HttpResponse:
-    form = ManagePreferencesForm(request.POST or None, initial=_preferences_initial(subscriber))
+    form = ManagePreferencesForm(
+        request.POST or None, initial=_preferences_initial(subscriber), followed=subscriber.topics
+    )
     saved = request.method == "POST" and form.is_valid()
     if saved:
         services.subscription_update(subscriber=subscriber, **form.cleaned_data)
@@ -108,9 +110,8 @@ def subscription_preferences(
 
 
 def _preferences_initial(subscriber: Subscriber) -> dict[str, object]:
-    fields = ("daily_digest", "weekly_log", "categories", "paused")
-    initial = {name: getattr(subscriber, name) for name in fields}
-    return {**initial, "topics": ", ".join(subscriber.topics)}
+    fields = ("daily_digest", "weekly_log", "categories", "topics", "paused")
+    return {name: getattr(subscriber, name) for name in fields}
 
 
 @require_POST

@@ -1,13 +1,18 @@
 """Building emails: a subject/text/HTML template trio, signed links, list headers.
 
-The daily digest renders its paper list once per distinct category set (``DigestRenderer``)
-and only the short per-subscriber wrapper per message.
+An edition is rendered once per distinct paper selection (``EditionRenderer``); each
+subscriber's email is that rendering with their two signed links filled in.
 """
 
 from __future__ import annotations
 
+import binascii
+import email.policy
+import re
 from dataclasses import dataclass
-from email.utils import parseaddr
+from email.message import EmailMessage
+from email.utils import formatdate, parseaddr
+from html import escape
 
 from django.conf import settings
 from django.core.mail import EmailMultiAlternatives
@@ -96,68 +101,171 @@ def delivery_message_id(*, edition: Edition, delivery_id: int) -> str:
     return f"<{edition.key}.{delivery_id}@{sender_domain()}>"
 
 
+# Per-subscriber slots in an edition rendered once: plain ASCII with no character that
+# HTML escaping or quoted-printable encoding would change.
+PREFERENCES_SLOT = "@@digest-preferences-url@@"
+UNSUBSCRIBE_SLOT = "@@digest-unsubscribe-url@@"
+_TEXT_SLOT = "@@digest-text-part@@"
+_HTML_SLOT = "@@digest-html-part@@"
+# An address we put in a header byte for byte: ASCII, no space, no control character, no
+# character with a meaning in an address header. Anything else takes Django's slower path.
+_PLAIN_ADDRESS = re.compile(
+    r"[A-Za-z0-9.!#$%&'*+/=?^_`{|}~-]+@[A-Za-z0-9](?:[A-Za-z0-9.-]*[A-Za-z0-9])?"
+)
+
+
+@dataclass(frozen=True)
+class Outgoing:
+    """One subscriber's email of an edition, before it is encoded for a transport."""
+
+    to: str
+    subject: str
+    text: str
+    html: str
+    headers: dict[str, str]
+
+    @property
+    def message_id(self) -> str:
+        return self.headers["Message-ID"]
+
+    def django_message(self) -> EmailMultiAlternatives:
+        """For any Django email backend (django-anymail's providers, locmem in tests)."""
+        return message_build(
+            to=self.to, subject=self.subject, text=self.text, html=self.html, headers=self.headers
+        )
+
+
+def _qp(text: str) -> bytes:
+    """Quoted-printable with CRLF line ends (binascii's C encoder: microseconds a message)."""
+    return binascii.b2a_qp(text.replace("\r\n", "\n").replace("\n", "\r\n").encode(), istext=True)
+
+
 @dataclass
 class EditionRenderer:
-    """Renders one edition for many subscribers, sharing what does not depend on them."""
+    """Renders one edition for many subscribers, sharing what does not depend on them.
+
+    Templates are rendered once per distinct paper selection (categories and topics) with
+    slots for the two signed links; a subscriber's email is that text with the slots
+    filled. ``mime`` encodes it into the bytes an SMTP server receives: a skeleton built
+    once by the ``email`` package (policy SMTP) with the per-subscriber headers and the
+    encoded parts put in place.
+    """
 
     edition: Edition
 
     def __post_init__(self) -> None:
-        self._blocks: dict[frozenset[str], tuple[str, str, int] | None] = {}
+        self._bodies: dict[tuple[frozenset[str], frozenset[str]], tuple[str, str] | None] = {}
         self._papers: list[selectors.DigestPaper] | None = None
+        self._skeleton: bytes | None = None
+        self._list_label = Subscriber.Lists(self.edition.kind).label
 
-    def message(self, *, subscriber: Subscriber, delivery_id: int) -> EmailMultiAlternatives | None:
+    def outgoing(self, *, subscriber: Subscriber, delivery_id: int) -> Outgoing | None:
         """The email for one subscriber, or None when there is nothing to tell them."""
-        kind = self.edition.kind
-        body = self._body(subscriber)
+        body = self._body(frozenset(subscriber.categories), frozenset(subscriber.topics))
         if body is None:
             return None
-        unsubscribe, headers = list_headers(subscriber=subscriber, list_name=kind)
-        context = {
-            "edition": self.edition,
-            "site_url": settings.SITE_URL,
-            "preferences_url": preferences_url(subscriber=subscriber),
-            "unsubscribe_url": unsubscribe,
-            **body,
-        }
-        text = get_template(f"digest/email/{kind}.txt").render(context)
-        html = get_template(f"digest/email/{kind}.html").render(context)
-        return message_build(
-            to=subscriber.email,
-            subject=self.edition.subject,
-            text=text,
-            html=html,
-            headers=headers,
-            message_id=delivery_message_id(edition=self.edition, delivery_id=delivery_id),
+        unsubscribe, headers = list_headers(subscriber=subscriber, list_name=self.edition.kind)
+        preferences = preferences_url(subscriber=subscriber)
+        text, html = body
+        text = text.replace(PREFERENCES_SLOT, preferences).replace(UNSUBSCRIBE_SLOT, unsubscribe)
+        html = html.replace(PREFERENCES_SLOT, escape(preferences)).replace(
+            UNSUBSCRIBE_SLOT, escape(unsubscribe)
+        )
+        headers["Message-ID"] = delivery_message_id(edition=self.edition, delivery_id=delivery_id)
+        return Outgoing(
+            to=subscriber.email, subject=self.edition.subject, text=text, html=html, headers=headers
         )
 
-    def _body(self, subscriber: Subscriber) -> dict[str, object] | None:
-        if self.edition.kind == Edition.Kind.WEEKLY_LOG:
-            # The log body is written by an editor and rendered by the publishing feature.
-            body_html = mark_safe(self.edition.body_html)
-            return {"body_html": body_html, "body_text": self.edition.body_text}
-        block = self._paper_block(frozenset(subscriber.categories))
-        if block is None:
-            return None
-        html, text, count = block
-        return {"papers_html": mark_safe(html), "papers_text": text, "paper_count": count}
+    def message(self, *, subscriber: Subscriber, delivery_id: int) -> EmailMultiAlternatives | None:
+        outgoing = self.outgoing(subscriber=subscriber, delivery_id=delivery_id)
+        return None if outgoing is None else outgoing.django_message()
 
-    def _paper_block(self, categories: frozenset[str]) -> tuple[str, str, int] | None:
-        if categories not in self._blocks:
-            if self._papers is None:
-                self._papers = selectors.digest_papers(
-                    paper_ids=list(self.edition.paper_ids), day=self.edition.day
-                )
-            chosen = [p for p in self._papers if not categories or p.categories & categories]
-            chosen = chosen[:PAPERS_PER_EMAIL]
-            context = {"papers": chosen}
-            self._blocks[categories] = (
-                (
-                    get_template("digest/email/_papers.html").render(context),
-                    get_template("digest/email/_papers.txt").render(context),
-                    len(chosen),
-                )
-                if chosen
-                else None
+    def mime(self, outgoing: Outgoing) -> bytes | None:
+        """The message as SMTP bytes, or None if its address needs Django's careful path."""
+        if not _PLAIN_ADDRESS.fullmatch(outgoing.to):
+            return None
+        if self._skeleton is None:
+            self._skeleton = self._build_skeleton()
+        # Folded between its targets; each target is far under the 998-octet line limit.
+        unsubscribe = outgoing.headers["List-Unsubscribe"].replace(", ", ",\r\n ")
+        head = (
+            f"To: {outgoing.to}\r\nDate: {formatdate()}\r\n"
+            f"Message-ID: {outgoing.message_id}\r\nList-Unsubscribe: {unsubscribe}\r\n"
+        )
+        body = self._skeleton.replace(_TEXT_SLOT.encode(), _qp(outgoing.text), 1)
+        return head.encode("ascii") + body.replace(_HTML_SLOT.encode(), _qp(outgoing.html), 1)
+
+    def _build_skeleton(self) -> bytes:
+        _, shared = list_headers(
+            subscriber=Subscriber(pk=0, secret="-"), list_name=self.edition.kind
+        )
+        message = EmailMessage(policy=email.policy.SMTP)
+        message["From"] = settings.DEFAULT_FROM_EMAIL
+        message["Subject"] = self.edition.subject
+        for name in ("List-Unsubscribe-Post", "List-Id", "Auto-Submitted"):
+            message[name] = shared[name]
+        message.set_content(_TEXT_SLOT, cte="quoted-printable")
+        message.add_alternative(_HTML_SLOT, subtype="html", cte="quoted-printable")
+        return message.as_bytes()
+
+    def _context(self) -> dict[str, object]:
+        return {
+            "edition": self.edition,
+            "site_url": settings.SITE_URL,
+            "preferences_url": PREFERENCES_SLOT,
+            "unsubscribe_url": UNSUBSCRIBE_SLOT,
+        }
+
+    def _body(self, categories: frozenset[str], topics: frozenset[str]) -> tuple[str, str] | None:
+        key = (categories, topics)
+        if key not in self._bodies:
+            context = self._context()
+            if self.edition.kind == Edition.Kind.WEEKLY_LOG:
+                # The log body is written by an editor and rendered by the publishing feature.
+                context |= {
+                    "body_html": mark_safe(self.edition.body_html),
+                    "body_text": self.edition.body_text,
+                }
+            else:
+                chosen = self._choose(categories, topics)
+                if not chosen:
+                    self._bodies[key] = None
+                    return None
+                context |= {
+                    "papers_html": mark_safe(
+                        get_template("digest/email/_papers.html").render({"papers": chosen})
+                    ),
+                    "papers_text": get_template("digest/email/_papers.txt").render(
+                        {"papers": chosen}
+                    ),
+                    "paper_count": len(chosen),
+                    "filtered": bool(categories or topics),
+                }
+            kind = self.edition.kind
+            self._bodies[key] = (
+                get_template(f"digest/email/{kind}.txt").render(context),
+                get_template(f"digest/email/{kind}.html").render(context),
             )
-        return self._blocks[categories]
+        return self._bodies[key]
+
+    def _choose(
+        self, categories: frozenset[str], topics: frozenset[str]
+    ) -> list[selectors.DigestPaper]:
+        """The top papers in any of the categories or followed topics (none chosen: all)."""
+        if self._papers is None:
+            self._papers = selectors.digest_papers(
+                paper_ids=list(self.edition.paper_ids), day=self.edition.day
+            )
+        in_topics = (
+            selectors.digest_papers_in_topics(
+                paper_ids=[p.id for p in self._papers], topic_keys=sorted(topics)
+            )
+            if topics
+            else set()
+        )
+        chosen = [
+            paper
+            for paper in self._papers
+            if not (categories or topics) or paper.categories & categories or paper.id in in_topics
+        ]
+        return chosen[:PAPERS_PER_EMAIL]

@@ -1,37 +1,53 @@
 """Editions and the delivery ledger: exactly one email per (subscriber, edition).
 
-A delivery row is written (``pending``) before anything is sent, claimed with a
-conditional UPDATE (``pending`` → ``sending``) right before its message goes out and
-marked ``sent`` right after. A retried or redelivered batch skips rows it cannot claim,
-so it never sends twice; a killed batch leaves the rest ``pending`` for the next run.
+A delivery row is written (``pending``) before anything is sent. A batch takes its rows
+with one conditional ``UPDATE … RETURNING`` (``pending`` → ``claimed``), committed
+durably together with a ``SendLease`` row: one WAL flush per batch. Then, per message,
+a conditional UPDATE (``claimed`` → ``sending``) right before the message goes out and
+one (``sending`` → ``sent``) right after; these two commit without waiting for the WAL
+flush (``synchronous_commit off``). They are visible to every session at once and
+survive a killed worker; only a PostgreSQL crash could lose them, and a crash also
+empties the unlogged lease table, which is how the next run knows (see ``SendLease``).
 
-The one ambiguous row is one left in ``sending`` by a crash: the server may or may not
-have accepted its message. We never resend it (a missing email beats a duplicate); past
-``SENDING_LEASE`` the next run marks it ``failed`` so the edition's counts are honest.
+So: a retried or redelivered batch skips rows it cannot take and never sends twice; a
+killed batch's rows still ``claimed`` were never attempted and go back to ``pending``
+for the next run; a row left ``sending`` (the server may or may not have accepted it),
+or ``claimed`` under a lease a crash erased, is never resent (a missing email beats a
+duplicate) and is marked ``failed`` so the edition's counts are honest.
 """
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import smtplib
+import uuid
+from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import date, timedelta
+from email.utils import parseaddr
 
 from django.conf import settings
 from django.core.mail import get_connection
+from django.core.mail.backends.base import BaseEmailBackend
+from django.core.mail.backends.smtp import EmailBackend as SMTPBackend
+from django.db import DatabaseError, transaction
 from django.db import connection as db_connection
-from django.db import transaction
 from django.template.loader import render_to_string
 from django.utils import timezone
 
 from digest import selectors
-from digest.models import Delivery, Edition, Subscriber
-from digest.services.mail import EditionRenderer
+from digest.models import Delivery, Edition, SendLease, Subscriber
+from digest.services.mail import EditionRenderer, Outgoing
 
 log = logging.getLogger(__name__)
 
 SENDING_LEASE = timedelta(minutes=10)
 INTERRUPTED = "interrupted mid-send (accepted or not is unknown); not resent to avoid a duplicate"
+LEASE_LOST = (
+    "claimed by a batch when the database crashed (sent or not is unknown); "
+    "not resent to avoid a duplicate"
+)
 
 _LIST_FLAG = {Edition.Kind.DAILY_DIGEST: "daily_digest", Edition.Kind.WEEKLY_LOG: "weekly_log"}
 
@@ -78,11 +94,7 @@ def edition_prepare(*, edition: Edition) -> list[list[int]]:
             """,
             [edition.pk],
         )
-    Delivery.objects.filter(
-        edition=edition,
-        status=Delivery.Status.SENDING,
-        claimed_at__lt=timezone.now() - SENDING_LEASE,
-    ).update(status=Delivery.Status.FAILED, error=INTERRUPTED)
+    _settle_abandoned_claims(edition_id=edition.pk)
     batches = selectors.edition_pending_batches(
         edition=edition, size=settings.DIGEST_MAIL_BATCH_SIZE
     )
@@ -112,11 +124,48 @@ def edition_send_weekly_log(*, key: str, subject: str, html: str, text: str) -> 
 
 def edition_finish_if_done(*, edition_id: int) -> None:
     open_rows = Delivery.objects.filter(
-        edition_id=edition_id, status__in=[Delivery.Status.PENDING, Delivery.Status.SENDING]
+        edition_id=edition_id,
+        status__in=[Delivery.Status.PENDING, Delivery.Status.CLAIMED, Delivery.Status.SENDING],
     )
     if not open_rows.exists():
         Edition.objects.filter(pk=edition_id, status=Edition.Status.SENDING).update(
             status=Edition.Status.DONE, finished_at=timezone.now()
+        )
+
+
+def _settle_abandoned_claims(*, edition_id: int) -> None:
+    """Hand back rows of batches that stopped; settle the ambiguous ones as failed."""
+    with transaction.atomic(), db_connection.cursor() as cursor:
+        cursor.execute(
+            """
+            UPDATE digest_delivery d SET status = 'failed', error = %s
+            WHERE d.edition_id = %s AND d.status = 'claimed'
+              AND NOT EXISTS (SELECT 1 FROM digest_sendlease l WHERE l.token = d.claim_token)
+            """,
+            [LEASE_LOST, edition_id],
+        )
+        # Lease intact: never attempted. Safe even if its batch is still running, since
+        # every attempt is conditional on the row still being claimed by that batch.
+        cursor.execute(
+            """
+            UPDATE digest_delivery SET status = 'pending', claim_token = NULL, claimed_at = NULL
+            WHERE edition_id = %s AND status = 'claimed'
+            """,
+            [edition_id],
+        )
+    Delivery.objects.filter(
+        edition_id=edition_id,
+        status=Delivery.Status.SENDING,
+        claimed_at__lt=timezone.now() - SENDING_LEASE,
+    ).update(status=Delivery.Status.FAILED, error=INTERRUPTED)
+    with db_connection.cursor() as cursor:  # leases of batches that hold nothing any more
+        cursor.execute(
+            """
+            DELETE FROM digest_sendlease l WHERE NOT EXISTS (
+                SELECT 1 FROM digest_delivery d
+                WHERE d.claim_token = l.token AND d.status = 'claimed'
+            )
+            """
         )
 
 
@@ -128,25 +177,79 @@ def _wants(subscriber: Subscriber | None, kind: str) -> bool:
     )
 
 
-def _claim(delivery_id: int) -> bool:
-    return bool(
-        Delivery.objects.filter(pk=delivery_id, status=Delivery.Status.PENDING).update(
-            status=Delivery.Status.SENDING, claimed_at=timezone.now()
-        )
-    )
+class NotAccepted(Exception):
+    """The mail server certainly did not take the message; ``permanent`` for a 5xx answer."""
+
+    def __init__(self, reason: str, *, permanent: bool) -> None:
+        super().__init__(reason)
+        self.reason, self.permanent = reason, permanent
 
 
-def _settle(delivery_id: int, status: str, **fields: object) -> None:
-    # The claim was committed durably before the send; this mark may be committed
-    # asynchronously (no WAL flush wait, ~3 ms saved per message): if a PostgreSQL crash
-    # forgot it, the row stays "sending", which is never resent. Visibility to other
-    # sessions is immediate either way.
-    with transaction.atomic():
+class OutcomeUnknown(Exception):
+    """The connection failed after the message was handed over: it may have been accepted."""
+
+
+@dataclass
+class _Batch:
+    """The rows one call took, under one lease, and its marks (async commits)."""
+
+    token: uuid.UUID
+    rows: list[tuple[int, Subscriber | None]]
+
+    def mark(self, delivery_id: int, *, before: str, after: str, **fields: object) -> bool:
+        sets = ", ".join(f"{name} = %s" for name in fields)
+        condition = "status = %s" + (" AND claim_token = %s" if before == "claimed" else "")
+        params = [after, *fields.values(), delivery_id, before]
+        params += [self.token] if before == "claimed" else []
         with db_connection.cursor() as cursor:
-            cursor.execute("SET LOCAL synchronous_commit TO OFF")
-        Delivery.objects.filter(pk=delivery_id, status=Delivery.Status.SENDING).update(
-            status=status, **fields
+            # Column names come from this module's calls, never from input.
+            cursor.execute(
+                f"UPDATE digest_delivery SET status = %s{', ' if sets else ''}{sets} "
+                f"WHERE id = %s AND {condition}",
+                params,
+            )
+            return cursor.rowcount == 1
+
+
+def _batch_claim(*, edition_id: int, delivery_ids: list[int]) -> _Batch:
+    """Take the still-pending rows in one statement; one durable commit for the batch."""
+    token = uuid.uuid4()
+    with transaction.atomic(), db_connection.cursor() as cursor:
+        SendLease.objects.create(token=token)
+        cursor.execute(
+            """
+            UPDATE digest_delivery SET status = 'claimed', claim_token = %s, claimed_at = now()
+            WHERE edition_id = %s AND id = ANY(%s) AND status = 'pending'
+            RETURNING id, subscriber_id
+            """,
+            [token, edition_id, delivery_ids],
         )
+        claimed = sorted(cursor.fetchall())
+    subscribers = Subscriber.objects.in_bulk([s for _, s in claimed if s is not None])
+    return _Batch(token=token, rows=[(d, subscribers.get(s)) for d, s in claimed])
+
+
+def _batch_release(batch: _Batch) -> None:
+    """Rows this batch did not get to go back to pending; then the lease goes."""
+    with db_connection.cursor() as cursor:
+        cursor.execute(
+            "UPDATE digest_delivery SET status = 'pending', claim_token = NULL, claimed_at = NULL"
+            " WHERE claim_token = %s AND status = 'claimed'",
+            [batch.token],
+        )
+        cursor.execute("DELETE FROM digest_sendlease WHERE token = %s", [batch.token])
+
+
+@contextlib.contextmanager
+def _async_commits() -> Iterator[None]:
+    """Commits of this session stop waiting for the WAL flush (see the module docstring)."""
+    with db_connection.cursor() as cursor:
+        cursor.execute("SET synchronous_commit TO OFF")
+    try:
+        yield
+    finally:
+        with contextlib.suppress(DatabaseError), db_connection.cursor() as cursor:
+            cursor.execute("SET synchronous_commit TO DEFAULT")
 
 
 def _permanent(exc: smtplib.SMTPException) -> str | None:
@@ -159,57 +262,117 @@ def _permanent(exc: smtplib.SMTPException) -> str | None:
     return None
 
 
-def deliveries_send(*, edition_id: int, delivery_ids: list[int]) -> BatchResult:
-    """Send a batch over one connection: claim, send, mark, one delivery at a time.
+def _answer(code: int, text: bytes) -> NotAccepted:
+    return NotAccepted(f"{code} {text.decode(errors='replace')}", permanent=code >= 500)
 
-    A transient failure releases the claim and raises, for the task to retry later.
+
+class _Transport:
+    """Sends an ``Outgoing`` over the batch's one connection, saying exactly what happened."""
+
+    def __init__(self, backend: BaseEmailBackend, renderer: EditionRenderer) -> None:
+        self.backend, self.renderer = backend, renderer
+        self.envelope_from = parseaddr(settings.DEFAULT_FROM_EMAIL)[1]
+
+    def send(self, outgoing: Outgoing) -> str:
+        """Send; return the provider's message id (if any). Raises NotAccepted/OutcomeUnknown."""
+        data = self.renderer.mime(outgoing) if isinstance(self.backend, SMTPBackend) else None
+        if data is None:
+            return self._send_django(outgoing)
+        smtp = self.backend.connection
+        try:
+            smtp.ehlo_or_helo_if_needed()
+            code, text = smtp.mail(self.envelope_from)
+            if code != 250:
+                raise _answer(code, text)
+            code, text = smtp.rcpt(outgoing.to)
+            if code not in (250, 251):
+                raise _answer(code, text)
+        except NotAccepted:
+            with contextlib.suppress(smtplib.SMTPException, OSError):
+                smtp.rset()
+            raise
+        except (smtplib.SMTPException, OSError) as exc:  # before DATA: certainly not taken
+            raise NotAccepted(f"connection failed before sending: {exc}", permanent=False) from exc
+        try:
+            smtp.data(data)
+        except smtplib.SMTPDataError as exc:  # a definite answer to the message
+            with contextlib.suppress(smtplib.SMTPException, OSError):
+                smtp.rset()
+            raise _answer(exc.smtp_code, exc.smtp_error) from exc
+        except (smtplib.SMTPException, OSError) as exc:
+            raise OutcomeUnknown(str(exc)) from exc
+        return ""
+
+    def _send_django(self, outgoing: Outgoing) -> str:
+        message = outgoing.django_message()
+        try:
+            self.backend.send_messages([message])
+        except smtplib.SMTPException as exc:
+            reason = _permanent(exc)
+            raise NotAccepted(reason or str(exc), permanent=reason is not None) from exc
+        except OSError as exc:
+            raise NotAccepted(str(exc), permanent=False) from exc
+        return _provider_id(message)
+
+
+def deliveries_send(*, edition_id: int, delivery_ids: list[int]) -> BatchResult:
+    """Send a batch over one connection: claim all, then attempt, send, mark one by one.
+
+    A transient failure hands the unsent rows back and raises, for the task to retry.
     """
     edition = Edition.objects.get(pk=edition_id)
-    renderer = EditionRenderer(edition)
+    batch = _batch_claim(edition_id=edition_id, delivery_ids=delivery_ids)
     result = BatchResult()
-    rows = (
-        Delivery.objects.filter(pk__in=delivery_ids, edition=edition)
-        .filter(status=Delivery.Status.PENDING)
-        .select_related("subscriber")
-        .order_by("id")
-    )
-    with get_connection() as connection:
-        for delivery in list(rows):
-            subscriber = delivery.subscriber
-            message = (
-                renderer.message(subscriber=subscriber, delivery_id=delivery.pk)
-                if _wants(subscriber, edition.kind)
-                else None
-            )
-            if message is None:
-                result.skipped += Delivery.objects.filter(
-                    pk=delivery.pk, status=Delivery.Status.PENDING
-                ).update(status=Delivery.Status.SKIPPED)
-                continue
-            if not _claim(delivery.pk):
-                continue
-            try:
-                connection.send_messages([message])
-            except smtplib.SMTPException as exc:
-                if (reason := _permanent(exc)) is None:
-                    _settle(delivery.pk, Delivery.Status.PENDING, claimed_at=None)
-                    raise
-                _settle(delivery.pk, Delivery.Status.FAILED, error=reason)
-                result.failed += 1
-                continue
-            except OSError:
-                _settle(delivery.pk, Delivery.Status.PENDING, claimed_at=None)
-                raise
-            _settle(
-                delivery.pk,
-                Delivery.Status.SENT,
-                sent_at=timezone.now(),
-                message_id=message.extra_headers["Message-ID"],
-                provider_message_id=_provider_id(message),
-            )
-            result.sent += 1
+    try:
+        if batch.rows:
+            with _async_commits(), get_connection() as backend:
+                renderer = EditionRenderer(edition)
+                _send_rows(batch, renderer, _Transport(backend, renderer), result)
+    finally:
+        _batch_release(batch)
     edition_finish_if_done(edition_id=edition_id)
     return result
+
+
+def _send_rows(
+    batch: _Batch, renderer: EditionRenderer, transport: _Transport, result: BatchResult
+) -> None:
+    for delivery_id, subscriber in batch.rows:
+        outgoing = (
+            renderer.outgoing(subscriber=subscriber, delivery_id=delivery_id)
+            if subscriber is not None and _wants(subscriber, renderer.edition.kind)
+            else None
+        )
+        if outgoing is None:
+            result.skipped += batch.mark(delivery_id, before="claimed", after="skipped")
+            continue
+        if not batch.mark(
+            delivery_id, before="claimed", after="sending", claimed_at=timezone.now()
+        ):
+            continue  # handed back and taken by another batch meanwhile
+        try:
+            provider_id = transport.send(outgoing)
+        except NotAccepted as refusal:
+            if not refusal.permanent:
+                batch.mark(delivery_id, before="sending", after="claimed", claimed_at=None)
+                raise
+            batch.mark(delivery_id, before="sending", after="failed", error=refusal.reason[:500])
+            result.failed += 1
+            continue
+        except OutcomeUnknown as exc:
+            batch.mark(
+                delivery_id, before="sending", after="failed", error=f"{INTERRUPTED}: {exc}"[:500]
+            )
+            raise
+        batch.mark(
+            delivery_id,
+            before="sending",
+            after="sent",
+            sent_at=timezone.now(),
+            message_id=outgoing.message_id,
+            provider_message_id=provider_id,
+        )
+        result.sent += 1
 
 
 def _provider_id(message: object) -> str:

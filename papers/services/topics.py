@@ -16,6 +16,7 @@ from datetime import date, timedelta
 
 import numpy as np
 from django.conf import settings
+from django.core.cache import cache
 from django.db import connection, transaction
 from django.utils import timezone
 
@@ -30,6 +31,7 @@ from papers.topics.clustering import (
 )
 from papers.topics.labels import ctfidf_keywords, keyword_label
 from papers.topics.linking import centroid, link_centroids
+from papers.topics.selectors import TOPIC_CHOICES_CACHE_KEY
 
 logger = logging.getLogger(__name__)
 
@@ -261,6 +263,7 @@ def _name_topics(plan: WeekPlan, *, texts: dict[int, str], namer: TopicNamer) ->
 def topics_store(*, week_start: date, plan: WeekPlan, written_by: str = "") -> TopicWeek:
     """Replace the week's stored topics by ``plan`` in one transaction (the atomic swap)."""
     with transaction.atomic():
+        transaction.on_commit(lambda: cache.delete(TOPIC_CHOICES_CACHE_KEY))
         with connection.cursor() as cursor:  # one recompute of a week at a time
             cursor.execute("SELECT pg_advisory_xact_lock(7231, %s)", [week_start.toordinal()])
         TopicWeek.objects.filter(week_start=week_start).delete()

@@ -6,6 +6,7 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import date
 
+from django.core.cache import cache
 from django.db import connection
 from django.db.models import QuerySet
 from pgvector.django import CosineDistance
@@ -168,3 +169,57 @@ def _related(topic: Topic) -> QuerySet[Topic]:
 
 def topic_get(*, topic_id: int) -> Topic | None:
     return Topic.objects.select_related("week", "previous__week").filter(pk=topic_id).first()
+
+
+def topic_lineage_paper_ids(*, topic_ids: list[int], paper_ids: list[int]) -> set[int]:
+    """Which of ``paper_ids`` belong to a followed topic, in the week it was followed or any
+    other: the topic, the topics it continues and the topics that continue it; one query."""
+    if not topic_ids or not paper_ids:
+        return set()
+    with connection.cursor() as cursor:
+        cursor.execute(
+            """
+            WITH RECURSIVE
+            back(id) AS (
+                SELECT unnest(%s::bigint[])
+              UNION
+                SELECT t.previous_id FROM papers_topic t JOIN back b ON t.id = b.id
+                WHERE t.previous_id IS NOT NULL
+            ),
+            forth(id) AS (
+                SELECT unnest(%s::bigint[])
+              UNION
+                SELECT t.id FROM papers_topic t JOIN forth f ON t.previous_id = f.id
+            )
+            SELECT DISTINCT tp.paper_id FROM papers_topicpaper tp
+            WHERE tp.paper_id = ANY(%s)
+              AND tp.topic_id IN (SELECT id FROM back UNION SELECT id FROM forth)
+            """,
+            [topic_ids, topic_ids, paper_ids],
+        )
+        return {row[0] for row in cursor.fetchall()}
+
+
+TOPIC_CHOICES_CACHE_KEY = "papers:topic-choices:v1"
+TOPIC_CHOICES_LIMIT = 30
+
+
+def topic_choices(*, include: list[int] | None = None) -> list[tuple[str, str]]:
+    """(id, label) of the latest week's largest topics, then ``include`` (topics already
+    followed, from any week). The latest week's list is cached until topics are stored."""
+    latest = cache.get(TOPIC_CHOICES_CACHE_KEY)
+    if latest is None:
+        topics = Topic.objects.filter(
+            is_outlier=False, week=TopicWeek.objects.order_by("-week_start").values("pk")[:1]
+        ).order_by("-size", "number")[:TOPIC_CHOICES_LIMIT]
+        latest = [(str(topic.pk), topic.display_label) for topic in topics]
+        cache.set(TOPIC_CHOICES_CACHE_KEY, latest, timeout=600)
+    offered = {key for key, _ in latest}
+    extra_ids = [pk for pk in include or [] if str(pk) not in offered]
+    extra = (
+        Topic.objects.filter(pk__in=extra_ids).select_related("week").order_by("-week__week_start")
+    )
+    older = [
+        (str(t.pk), f"{t.display_label} (week of {t.week.week_start:%-d %b %Y})") for t in extra
+    ]
+    return [*latest, *older]

@@ -24,6 +24,7 @@ class Mailbox:
     """What the server accepted, parsed; ``delay_s`` makes it answer slowly after accepting."""
 
     messages: list[EmailMessage] = field(default_factory=list)
+    raw: list[bytes] = field(default_factory=list)  # the same messages, as received
     delay_s: float = 0.0
     lock: threading.Lock = field(default_factory=threading.Lock)
 
@@ -32,6 +33,7 @@ class Mailbox:
         message["X-Envelope-To"] = ", ".join(envelope.rcpt_tos)
         with self.lock:
             self.messages.append(message)
+            self.raw.append(envelope.content)
         if self.delay_s:
             # Accepted, but the client hears "250" only later: a crash in this window is the
             # case where a naive retry would send a duplicate.
@@ -47,6 +49,7 @@ class Mailbox:
     def clear(self) -> None:
         with self.lock:
             self.messages.clear()
+            self.raw.clear()
         self.delay_s = 0.0
 
     def wait_for(self, count: int, timeout: float = 30) -> list[EmailMessage]:

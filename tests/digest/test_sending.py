@@ -13,7 +13,7 @@ from digest.models import Delivery, Edition, Subscriber
 from digest.services.sending import INTERRUPTED
 from papers.models import TrendingSignal
 from tests.digest.conftest import Mailbox
-from tests.digest.factories import SubscriberFactory
+from tests.digest.factories import SubscriberFactory, TopicFactory
 from tests.digest.mail_helpers import links, parts, site_path, unsubscribe_targets
 from tests.papers.factories import AuthorFactory, PaperFactory
 
@@ -27,7 +27,7 @@ def trending() -> list:
     """Three trending papers of DAY: #1 cs.CL, #2 cs.CV, #3 cs.CL & cs.LG."""
     papers = [
         PaperFactory(title_text="Attention & <Friends>", categories=["cs.CL"]),
-        PaperFactory(title_text="Seeing Further", categories=["cs.CV"]),
+        PaperFactory(title_text="Seeing Further — naïve Übersicht", categories=["cs.CV"]),
         PaperFactory(title_text="Learning to Rank Papers", categories=["cs.CL", "cs.LG"]),
     ]
     for rank, paper in enumerate(papers, start=1):
@@ -67,15 +67,20 @@ def test_a_daily_digest_has_list_headers_both_parts_and_the_top_papers(
         == delivery.message_id
         == f"<daily-2026-06-02.{delivery.pk}@digest.example.org>"
     )
+    (raw,) = mailbox.raw
+    assert raw.isascii()  # 7-bit: quoted-printable parts, encoded headers
+    assert max(len(line) for line in raw.split(b"\r\n")) <= 998  # RFC 5322 line limit
     text, rich = parts(message)
-    assert [title in text for title in ("Attention & <Friends>", "Seeing Further")] == [True, True]
+    titles = ("Attention & <Friends>", "Seeing Further — naïve Übersicht")
+    assert [title in text for title in titles] == [True, True]
+    assert "naïve Übersicht" in rich
     assert "Attention &amp; &lt;Friends&gt;" in rich and "Ada Author1" in rich
     assert "Summary of paper 1." in text and "More detail" not in text
     assert "<script" not in rich.lower() and "<img" not in rich.lower() and "<link" not in rich
     assert 'style="' in rich
-    for url in links(message):
-        if url.startswith("https://arxiv.org/"):
-            continue  # paper links point at arXiv
+    found = links(message)
+    assert len(found) >= 6  # site, three papers, preferences, unsubscribe
+    for url in found:  # every link of both parts is one of our pages, and it works
         assert client.get(site_path(url)).status_code == 200, url
 
 
@@ -85,11 +90,35 @@ def test_the_digest_holds_only_the_subscribers_categories(mailbox: Mailbox, tren
     SubscriberFactory(email="robots@example.org", categories=["cs.RO"])
     result = send_all(services.edition_daily_digest(day=DAY))
     assert (result.sent, result.skipped) == (2, 1)  # nothing to tell the robotics reader
+    assert Delivery.objects.filter(status="skipped").get().subscriber.email == "robots@example.org"
     nlp_text, _ = parts(mailbox.to("nlp@example.org")[0])
     vision_text, _ = parts(mailbox.to("vision@example.org")[0])
     assert "Attention" in nlp_text and "Learning to Rank" in nlp_text
     assert "Seeing Further" not in nlp_text
     assert "Seeing Further" in vision_text and "Attention" not in vision_text
+
+
+def test_the_digest_holds_the_followed_topics_too_in_later_weeks(
+    mailbox: Mailbox, trending: list
+) -> None:
+    followed_then = TopicFactory(week__week_start=date(2026, 5, 18), label="ranking")
+    now = TopicFactory(
+        week__week_start=date(2026, 5, 25), previous=followed_then, papers=[trending[2]]
+    )
+    TopicFactory(week=now.week, papers=[trending[0]])  # a topic nobody follows
+    SubscriberFactory(
+        email="both@example.org", categories=["cs.CV"], topics=[str(followed_then.pk)]
+    )
+    SubscriberFactory(email="topic@example.org", topics=[str(now.pk)])
+    SubscriberFactory(email="everything@example.org")
+    send_all(services.edition_daily_digest(day=DAY))
+    both, _ = parts(mailbox.to("both@example.org")[0])
+    topic, _ = parts(mailbox.to("topic@example.org")[0])
+    everything, _ = parts(mailbox.to("everything@example.org")[0])
+    assert "Seeing Further" in both and "Learning to Rank" in both and "Attention" not in both
+    assert "Learning to Rank" in topic and "Seeing Further" not in topic
+    assert "Attention" not in topic and "in your categories and topics" in topic
+    assert "Attention" in everything and "of the day" in everything
 
 
 def test_no_email_of_a_digest_names_another_subscriber(mailbox: Mailbox, trending: list) -> None:
@@ -102,6 +131,16 @@ def test_no_email_of_a_digest_names_another_subscriber(mailbox: Mailbox, trendin
         raw = message.as_string()
         own = message["X-Envelope-To"]
         assert [a for a in addresses if a in raw] == [own]
+
+
+def test_subscription_emails_name_only_their_own_recipient(mailbox: Mailbox) -> None:
+    first = Subscriber.objects.create(email="first@example.org")
+    second = SubscriberFactory(email="second@example.org")
+    services.subscription_email_send(subscriber_id=first.pk, kind="confirm")
+    services.subscription_email_send(subscriber_id=second.pk, kind="already_subscribed")
+    confirm, already = (mailbox.to(a)[0] for a in ("first@example.org", "second@example.org"))
+    assert "second@" not in confirm.as_string() and "first@" not in already.as_string()
+    assert second.secret not in confirm.as_string() and first.secret not in already.as_string()
 
 
 def test_unconfirmed_paused_deactivated_and_unsubscribed_readers_get_nothing(
@@ -183,7 +222,7 @@ def test_a_weekly_log_goes_to_the_weekly_list_once_per_key(
     for _ in range(2):
         edition = services.edition_send_weekly_log(
             key="log-12",
-            subject="Research log #12",
+            subject="Research log #12 — naïve agents",
             html="<p>Hello <b>log</b></p>",
             text="Hello log",
         )
@@ -192,7 +231,7 @@ def test_a_weekly_log_goes_to_the_weekly_list_once_per_key(
     services.deliveries_send(edition_id=edition.pk, delivery_ids=[delivery.pk])
     (message,) = mailbox.messages
     assert message["X-Envelope-To"] == "weekly@example.org"
-    assert message["Subject"] == "Research log #12"
+    assert message["Subject"] == "Research log #12 — naïve agents"
     assert message["List-Id"].startswith("Weekly research log <weekly-log.")
     text, rich = parts(message)
     assert "Hello log" in text and "<b>log</b>" in rich

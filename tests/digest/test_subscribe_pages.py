@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import re
 import time
+from datetime import date
 
 import pytest
 from django.test import Client
@@ -12,7 +14,7 @@ from digest import services
 from digest.lib.signing import token_make
 from digest.models import Subscriber
 from digest.services import mail
-from tests.digest.factories import SubscriberFactory
+from tests.digest.factories import SubscriberFactory, TopicFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -34,8 +36,12 @@ def test_every_page_carries_the_subscribe_form(client: Client) -> None:
 def test_subscribing_stores_an_unconfirmed_subscriber_with_the_chosen_lists(
     client: Client,
 ) -> None:
+    llm = TopicFactory(label="language models")
+    rag = TopicFactory(week=llm.week, label="retrieval")
+    assert "language models" in client.get(reverse("home")).content.decode()  # offered
+    topics = [str(llm.pk), str(rag.pk)]
     response = subscribe(
-        client, "New.Reader@Example.ORG", weekly_log="on", categories=["cs.CL"], topics="llm, rag"
+        client, "New.Reader@Example.ORG", weekly_log="on", categories=["cs.CL"], topics=topics
     )
     assert response.status_code == 200
     assert "a message is on its way" in response.content.decode()
@@ -43,7 +49,7 @@ def test_subscribing_stores_an_unconfirmed_subscriber_with_the_chosen_lists(
     assert subscriber.email == "New.Reader@example.org"
     assert subscriber.confirmed_at is None
     assert (subscriber.daily_digest, subscriber.weekly_log) == (True, True)
-    assert subscriber.categories == ["cs.CL"] and subscriber.topics == ["llm", "rag"]
+    assert subscriber.categories == ["cs.CL"] and subscriber.topics == topics
 
 
 def test_the_answer_is_the_same_for_known_unknown_and_unconfirmed_addresses(
@@ -80,6 +86,12 @@ def test_a_plain_form_post_renders_a_full_page(client: Client) -> None:
     [
         ("not-an-address", "Enter a valid email address"),
         ("a" * 250 + "@example.org", "too long"),
+        ("a" * 65 + "@example.org", "too long"),
+        ("a@example.org, b@example.org", "Enter a valid email address"),
+        ("Victim <victim@example.org>", "Enter a valid email address"),
+        ("\u0430dmin@example.org", "plain ASCII"),  # a Cyrillic "a"
+        ("victim@example.org\rBcc: everyone@example.org", "line breaks"),
+        ("victim@example.org\x00", "Null characters are not allowed"),
         ("jos\u00e9@example.org", "plain ASCII"),
         ("user@b\u00fccher.de", "plain ASCII"),
         ("victim@example.org\r\nBcc: everyone@example.org", "line breaks"),
@@ -171,14 +183,19 @@ def test_tampered_or_foreign_tokens_get_a_clear_400_page(client: Client, purpose
 
 
 def test_preferences_change_lists_categories_topics_and_pause(client: Client) -> None:
-    subscriber = SubscriberFactory()
+    old_week = TopicFactory(label="older agents").week
+    followed = TopicFactory(week=old_week, label="followed long ago")
+    agents = TopicFactory(week__week_start=date(2026, 6, 29), label="agents this week")
+    subscriber = SubscriberFactory(topics=[str(followed.pk)])
     url = reverse("subscription_preferences", args=[_token("preferences", subscriber)])
     page = client.get(url).content.decode()
     assert subscriber.email in page
+    assert "agents this week" in page and "older agents" not in page  # the latest week
+    assert re.search(rf'value="{followed.pk}"[^>]*checked', page)  # kept, and ticked
     data = {
         "weekly_log": "on",
         "categories": ["cs.AI", "stat.ML"],
-        "topics": "agents",
+        "topics": [str(agents.pk), str(followed.pk)],
         "paused": "on",
     }
     assert "Saved." in client.post(url, data).content.decode()
@@ -188,7 +205,15 @@ def test_preferences_change_lists_categories_topics_and_pause(client: Client) ->
         True,
         True,
     )
-    assert subscriber.categories == ["cs.AI", "stat.ML"] and subscriber.topics == ["agents"]
+    assert subscriber.categories == ["cs.AI", "stat.ML"]
+    assert subscriber.topics == [str(agents.pk), str(followed.pk)]
+
+
+def test_a_topic_that_is_not_offered_is_refused_with_a_clear_message(client: Client) -> None:
+    TopicFactory(label="offered")
+    response = subscribe(client, "reader@example.org", topics=["999999"])
+    assert "not offered any more" in response.content.decode()
+    assert not Subscriber.objects.exists()
 
 
 def test_a_preferences_page_shows_no_other_subscriber(client: Client) -> None:
