@@ -12,3 +12,10 @@ class DigestConfig(AppConfig):
         from digest.services.webhooks import tracking_receiver
 
         tracking.connect(tracking_receiver, dispatch_uid="digest.tracking")
+
+        # Trending (papers) counts the site's own views, bookmarks and upvotes, which live
+        # here: papers cannot import digest, so digest hands it the reader.
+        from digest.selectors import own_signals_in_window
+        from papers.trending import own_signals_provider_set
+
+        own_signals_provider_set(own_signals_in_window)
