@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 from datetime import date, timedelta
 
 from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
+from django.core.cache import cache
 from django.db.models import Count, F, Max, Q, QuerySet
 
 from digest.models import Bookmark, Follow, Upvote
@@ -263,6 +264,9 @@ def newest_papers(
     return papers.order_by(F("announced_on").desc(nulls_last=True), "-submitted_at", "-id")
 
 
+HOME_CACHE_S = 60  # the trending list is the same for every reader; a minute stale is fine
+
+
 def home_page(
     *,
     window: str,
@@ -271,7 +275,16 @@ def home_page(
     page: int,
     user: AbstractBaseUser | AnonymousUser | None = None,
 ) -> HomePage:
-    listing = trending_listing(window=window, day=day, page=page)
+    """The home list, cached for everyone; the site's vote counts and the reader's marks
+    are read fresh for each request (three queries)."""
+    key = f"home:v1:{window}:{day.isoformat()}:{page}"
+    listing = cache.get(key)
+    if listing is None:
+        listing = trending_listing(window=window, day=day, page=page)
+        cache.set(key, listing, HOME_CACHE_S)
+    votes = site_upvote_counts(paper_ids=[card.paper.pk for card in listing.cards])
+    for card in listing.cards:
+        card.site_upvotes = votes.get(card.paper.pk, 0)
     if user is not None:
         marks_apply(cards=listing.cards, user=user)
     return HomePage(window=window, day=day, today=today, listing=listing)

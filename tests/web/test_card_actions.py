@@ -86,3 +86,18 @@ def test_a_card_button_without_javascript_posts_and_comes_back(
     assert response.status_code == 302 and response["Location"] == "/?window=week"
     assert user.upvotes.filter(paper=paper).exists()
     assert "▲ Upvoted" in client.get("/").content.decode()
+
+
+def test_the_cached_home_list_still_shows_fresh_vote_counts_and_marks(
+    client: Client, make_papers: MakePapers
+) -> None:
+    (paper,) = make_papers(1)
+    user = _signed_in(client)
+    assert "▲ Upvote<" in client.get("/").content.decode()  # the list is now cached
+    other = get_user_model().objects.create(username="bo", email="bo@example.org")
+    upvote_set(user=other, paper=paper, on=True)
+    upvote_set(user=user, paper=paper, on=True)
+
+    html = client.get("/").content.decode()
+
+    assert "▲ Upvoted<" in html and '<span class="muted">2</span>' in html
