@@ -13,11 +13,7 @@ from tests.web.conftest import MakePapers
 pytestmark = pytest.mark.django_db(transaction=True)
 
 
-@pytest.fixture(params=["light", "dark"])
-def color_scheme(request: pytest.FixtureRequest) -> str:
-    return request.param
-
-
+@pytest.mark.parametrize("color_scheme", ["light", "dark"])  # overrides the fixture
 def test_every_kind_of_page_has_no_serious_accessibility_violation(
     browser: Browser, make_papers: MakePapers, color_scheme: str
 ) -> None:
@@ -61,3 +57,20 @@ def test_the_check_reports_a_page_with_violations(browser: Browser) -> None:
 
     found = {v["id"] for v in browser.axe_violations()}
     assert {"image-alt", "label", "color-contrast"} <= found
+
+
+def test_pages_fit_a_phone_screen_without_sideways_scrolling(
+    browser: Browser, make_papers: MakePapers
+) -> None:
+    (paper, *_) = make_papers(5)
+
+    def widths(page: Any, url: str) -> tuple[int, int]:
+        page.set_viewport_size({"width": 390, "height": 844})
+        page.goto(url)
+        return page.evaluate("[document.documentElement.scrollWidth, window.innerWidth]")
+
+    for name, url in (("home", "/"), ("paper", f"/papers/{paper.arxiv_id}/"),
+                      ("search", "/search?q=attention")):  # fmt: skip
+        scroll_width, viewport = browser.run(widths, url)
+        browser.screenshot(f"phone-{name}")
+        assert scroll_width <= viewport, f"{url} is {scroll_width}px wide on a {viewport}px phone"
