@@ -69,7 +69,7 @@ def paper_view_record(*, paper_id: int, visitor: str, day: date) -> bool:
     """Count a view of the paper on ``day``, once per visitor; True if it counted.
 
     The visitor key (a session, or a hash of address and browser) is only hashed into a
-    cache key, never stored. Two tabs racing both pass ``cache.add`` at most once.
+    cache key, never stored. ``cache.add`` is atomic: of two tabs racing, one counts.
     """
     digest = hashlib.sha256(f"{visitor}|{paper_id}|{day}".encode()).hexdigest()[:32]
     if not cache.add(f"paperview:{digest}", 1, VIEW_DEDUP_S):

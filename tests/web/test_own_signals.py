@@ -9,6 +9,7 @@ import pytest
 from django.contrib.auth import get_user_model
 from django.test import Client
 from django.utils import timezone
+from pytest_django.fixtures import Settings
 
 from digest.models import Bookmark, PaperView, Upvote
 from digest.services.reading import bookmark_set, paper_view_record, upvote_set
@@ -109,3 +110,19 @@ def test_the_about_page_states_that_own_signals_count(client: Client) -> None:
     html = client.get("/about/trending/").content.decode()
 
     assert "views / 10 + bookmarks + upvotes" in html and "cannot sign in yet" not in html
+
+
+def test_a_paper_page_is_shown_even_when_its_view_cannot_be_counted(
+    client: Client, settings: Settings
+) -> None:
+    paper = PaperFactory()
+    settings.CACHES = {  # a Redis that does not answer
+        "default": {
+            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "LOCATION": "redis://127.0.0.1:1/0",
+        }
+    }
+
+    response = client.get(f"/papers/{paper.arxiv_id}/")
+
+    assert response.status_code == 200 and PaperView.objects.count() == 0
