@@ -82,6 +82,7 @@ def _answer(request: HttpRequest, partial: str, context: dict[str, object]) -> H
     fallback = str(context.pop("fallback"))
     if request.htmx:
         context["next"] = _next_url(request, fallback)
+        context["compact"] = request.POST.get("compact") == "1"  # a list card's button
         return render(request, f"{ACTIONS}#{partial}", context)
     return redirect(_next_url(request, fallback))
 
@@ -94,7 +95,8 @@ def bookmark(request: HttpRequest, paper_id: int) -> HttpResponse:
     on = request.POST.get("on") == "1"
     reading.bookmark_set(user=request.user, paper=paper, on=on)
     fallback = reverse("paper", args=[paper.arxiv_id])
-    return _answer(request, "bookmark", {"paper": paper, "bookmarked": on, "fallback": fallback})
+    context = {"paper": paper, "bookmarked": on, "fallback": fallback}
+    return _answer(request, "bookmark", context)
 
 
 @require_POST

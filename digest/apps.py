@@ -15,3 +15,10 @@ class DigestConfig(AppConfig):
 
         tracking.connect(tracking_receiver, dispatch_uid="digest.tracking")
         inbound.connect(inbound_receiver, dispatch_uid="digest.inbound")
+
+        # Trending (papers) counts the site's own views, bookmarks and upvotes, which live
+        # here: papers cannot import digest, so digest hands it the reader.
+        from digest.selectors import own_signals_in_window
+        from papers.trending import own_signals_provider_set
+
+        own_signals_provider_set(own_signals_in_window)

@@ -13,12 +13,13 @@ from dataclasses import dataclass, field
 from datetime import date, timedelta
 
 from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
-from django.db.models import F, Max, Q, QuerySet
+from django.core.cache import cache
+from django.db.models import Count, F, Max, Q, QuerySet
 
 from digest.models import Bookmark, Follow, Upvote
 from papers.models import Author, Paper, Topic, TopicPaper, TrendingSignal
 from papers.selectors import papers_with_authors, similar_papers
-from papers.trending import WINDOWS, trending_papers
+from papers.trending import ScoreParts, paper_trending_parts, trending_papers
 
 PER_PAGE = 20
 SUMMARY_MAX = 240
@@ -35,6 +36,9 @@ class Card:
     github_repo: str = ""
     topic: Topic | None = None
     rank: int | None = None
+    site_upvotes: int = 0
+    bookmarked: bool = False  # by the reader looking, once ``marks_apply`` ran
+    upvoted: bool = False
 
 
 @dataclass
@@ -80,6 +84,8 @@ class PaperPage:
     similar: list[Paper]
     marks: ReaderMarks
     site_upvotes: int
+    day: date
+    trending: ScoreParts | None = None  # this week's score and its parts
     logs: list[object] = field(default_factory=list)  # research logs: no model exists yet
 
     @property
@@ -129,10 +135,11 @@ def first_sentence(text: str, *, limit: int = SUMMARY_MAX) -> str:
 
 
 def cards_for(*, papers: Sequence[Paper], ranks: Sequence[int | None] | None = None) -> list[Card]:
-    """Cards for papers (authors already prefetched); two queries for any number."""
+    """Cards for papers (authors already prefetched); three queries for any number."""
     ids = [paper.pk for paper in papers]
     extras = _signal_extras(ids)
     topics = paper_topics(paper_ids=ids)
+    votes = site_upvote_counts(paper_ids=ids)
     cards = []
     for index, paper in enumerate(papers):
         upvotes, repo, ai_summary = extras.get(paper.pk, (0, "", ""))
@@ -144,8 +151,33 @@ def cards_for(*, papers: Sequence[Paper], ranks: Sequence[int | None] | None = N
                 github_repo=repo,
                 topic=topics.get(paper.pk),
                 rank=ranks[index] if ranks else None,
+                site_upvotes=votes.get(paper.pk, 0),
             )
         )
+    return cards
+
+
+def site_upvote_counts(*, paper_ids: list[int]) -> dict[int, int]:
+    """This site's upvotes per paper; one query."""
+    if not paper_ids:
+        return {}
+    rows = Upvote.objects.filter(paper_id__in=paper_ids).values("paper_id").annotate(n=Count("id"))
+    return {row["paper_id"]: row["n"] for row in rows}
+
+
+def marks_apply(*, cards: Sequence[Card], user: AbstractBaseUser | AnonymousUser) -> Sequence[Card]:
+    """Mark the cards the reader bookmarked or upvoted; two queries, none when anonymous."""
+    if not user.is_authenticated or not cards:
+        return cards
+    ids = [card.paper.pk for card in cards]
+    bookmarked = set(
+        Bookmark.objects.filter(user=user, paper_id__in=ids).values_list("paper_id", flat=True)
+    )
+    upvoted = set(
+        Upvote.objects.filter(user=user, paper_id__in=ids).values_list("paper_id", flat=True)
+    )
+    for card in cards:
+        card.bookmarked, card.upvoted = card.paper.pk in bookmarked, card.paper.pk in upvoted
     return cards
 
 
@@ -199,25 +231,12 @@ def trending_listing(
     per_page: int = PER_PAGE,
 ) -> CardPage:
     """Trending cards for the window ending on ``day``; the newest papers when none trend."""
-    signals = TrendingSignal.objects.filter(
-        day__gt=day - timedelta(days=WINDOWS[window].days), day__lte=day
-    )
-    if category:
-        signals = signals.filter(paper__categories__contains=[category])
-    if topic_id is not None:
-        signals = signals.filter(paper__topic_memberships__topic_id=topic_id)
-    if not signals.exists():
+    scope = {"window": window, "day": day, "category": category, "topic_id": topic_id}
+    entries = trending_papers(**scope, limit=per_page + 1, offset=(page - 1) * per_page)
+    if not entries and (page == 1 or not trending_papers(**scope, limit=1)):
         return _newest_listing(
             day=day, page=page, category=category, topic_id=topic_id, per_page=per_page
         )
-    entries = trending_papers(
-        window=window,
-        day=day,
-        category=category,
-        topic_id=topic_id,
-        limit=per_page + 1,
-        offset=(page - 1) * per_page,
-    )
     shown = entries[:per_page]
     cards = cards_for(papers=[e.paper for e in shown], ranks=[e.rank for e in shown])
     return CardPage(cards=cards, page=page, has_next=len(entries) > per_page)
@@ -245,8 +264,29 @@ def newest_papers(
     return papers.order_by(F("announced_on").desc(nulls_last=True), "-submitted_at", "-id")
 
 
-def home_page(*, window: str, day: date, today: date, page: int) -> HomePage:
-    listing = trending_listing(window=window, day=day, page=page)
+HOME_CACHE_S = 60  # the trending list is the same for every reader; a minute stale is fine
+
+
+def home_page(
+    *,
+    window: str,
+    day: date,
+    today: date,
+    page: int,
+    user: AbstractBaseUser | AnonymousUser | None = None,
+) -> HomePage:
+    """The home list, cached for everyone; the site's vote counts and the reader's marks
+    are read fresh for each request (three queries)."""
+    key = f"home:v1:{window}:{day.isoformat()}:{page}"
+    listing = cache.get(key)
+    if listing is None:
+        listing = trending_listing(window=window, day=day, page=page)
+        cache.set(key, listing, HOME_CACHE_S)
+    votes = site_upvote_counts(paper_ids=[card.paper.pk for card in listing.cards])
+    for card in listing.cards:
+        card.site_upvotes = votes.get(card.paper.pk, 0)
+    if user is not None:
+        marks_apply(cards=listing.cards, user=user)
     return HomePage(window=window, day=day, today=today, listing=listing)
 
 
@@ -269,29 +309,44 @@ def reader_marks(*, user: AbstractBaseUser | AnonymousUser, paper_ids: list[int]
     )
 
 
-def paper_page(*, arxiv_id: str, user: AbstractBaseUser | AnonymousUser) -> PaperPage | None:
+TRENDING_WINDOW_ON_PAPER = "week"
+
+
+def paper_page(
+    *, arxiv_id: str, user: AbstractBaseUser | AnonymousUser, day: date
+) -> PaperPage | None:
     """Everything the paper page shows, or None for an unknown id."""
     paper = papers_with_authors().prefetch_related("versions").filter(arxiv_id=arxiv_id).first()
     if paper is None:
         return None
+    card = cards_for(papers=[paper])[0]
     return PaperPage(
-        card=cards_for(papers=[paper])[0],
+        card=card,
         similar=similar_papers(paper=paper),
         marks=reader_marks(user=user, paper_ids=[paper.pk]),
-        site_upvotes=Upvote.objects.filter(paper=paper).count(),
+        site_upvotes=card.site_upvotes,
+        day=day,
+        trending=paper_trending_parts(paper_id=paper.pk, window=TRENDING_WINDOW_ON_PAPER, day=day),
     )
 
 
-def author_page(*, author_id: int, page: int, per_page: int = PER_PAGE) -> AuthorPage | None:
+def author_page(
+    *,
+    author_id: int,
+    page: int,
+    per_page: int = PER_PAGE,
+    user: AbstractBaseUser | AnonymousUser | None = None,
+) -> AuthorPage | None:
     """An author's papers, newest first; None for an unknown author."""
     author = Author.objects.filter(pk=author_id).first()
     if author is None:
         return None
     papers = Paper.objects.filter(authorships__author=author).order_by("-submitted_at", "-id")
     rows, has_next = _page_of(papers, page=page, per_page=per_page)
-    return AuthorPage(
-        author=author, listing=CardPage(cards_for(papers=rows), page=page, has_next=has_next)
-    )
+    cards = cards_for(papers=rows)
+    if user is not None:
+        marks_apply(cards=cards, user=user)
+    return AuthorPage(author=author, listing=CardPage(cards, page=page, has_next=has_next))
 
 
 def category_page(
@@ -316,6 +371,7 @@ def category_page(
         papers=[*rows, *(e.paper for e in entries)],
         ranks=[None] * len(rows) + [e.rank for e in entries],
     )
+    marks_apply(cards=cards, user=user)
     listing = CardPage(cards=cards[: len(rows)], page=page, has_next=has_next)
     followed = (
         user.is_authenticated
@@ -334,6 +390,7 @@ def my_papers(*, user: AbstractBaseUser, limit: int = 200) -> MyPapers:
     )[:limit]
     bookmarked, upvoted = list(bookmarked), list(upvoted)
     cards = cards_for(papers=[*bookmarked, *upvoted])
+    marks_apply(cards=cards, user=user)
     return MyPapers(
         bookmarks=cards[: len(bookmarked)],
         upvotes=cards[len(bookmarked) :],

@@ -170,6 +170,7 @@ class Bookmark(models.Model):
         constraints = [
             models.UniqueConstraint(fields=["user", "paper"], name="bookmark_unique_per_user")
         ]
+        indexes = [models.Index(fields=["created"], name="bookmark_created")]
 
     def __str__(self) -> str:
         return f"bookmark of paper {self.paper_id} by user {self.user_id}"
@@ -189,6 +190,7 @@ class Upvote(models.Model):
         constraints = [
             models.UniqueConstraint(fields=["user", "paper"], name="upvote_unique_per_user")
         ]
+        indexes = [models.Index(fields=["created"], name="upvote_created")]
 
     def __str__(self) -> str:
         return f"upvote of paper {self.paper_id} by user {self.user_id}"
@@ -216,3 +218,20 @@ class Follow(models.Model):
 
     def __str__(self) -> str:
         return f"user {self.user_id} follows {self.kind} {self.key}"
+
+
+class PaperView(models.Model):
+    """Views of a paper's page on one day, one per visitor (an own trending signal)."""
+
+    paper = models.ForeignKey("papers.Paper", on_delete=models.CASCADE, related_name="views")
+    day = models.DateField()
+    count = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["paper", "day"], name="paperview_unique_per_day")
+        ]
+        indexes = [models.Index(fields=["day"], name="paperview_day")]
+
+    def __str__(self) -> str:
+        return f"{self.count} views of paper {self.paper_id} on {self.day}"

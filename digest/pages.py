@@ -70,7 +70,9 @@ def _listing_template(request: HttpRequest, template: str, page: int, empty: boo
 def home(request: HttpRequest) -> HttpResponse:
     today = timezone.localdate()
     query = ListQuery.from_params(request.GET, today=today)
-    data = browse.home_page(window=query.window, day=query.day, today=today, page=query.page)
+    data = browse.home_page(
+        window=query.window, day=query.day, today=today, page=query.page, user=request.user
+    )
     listing = data.listing
     template = _listing_template(request, "digest/home.html", query.page, not listing.cards)
     context = {"home": data, "query": query, "listing": listing, "windows": WINDOWS.values()}
@@ -81,7 +83,7 @@ def home(request: HttpRequest) -> HttpResponse:
 @vary_on_headers("HX-Request")
 def author(request: HttpRequest, author_id: int) -> HttpResponse:
     page = _page_number(request.GET.get("page", "1"))
-    data = browse.author_page(author_id=author_id, page=page)
+    data = browse.author_page(author_id=author_id, page=page, user=request.user)
     if data is None:
         raise Http404("No such author.")
     template = _listing_template(request, "digest/author.html", page, not data.listing.cards)

@@ -3,18 +3,20 @@
 from __future__ import annotations
 
 from dataclasses import asdict, dataclass, field
-from datetime import date
+from datetime import date, datetime, time, timedelta
 from typing import Any
 
 from django.conf import settings
 from django.db import connection
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.crypto import constant_time_compare
 
 from digest.lib.signing import TokenError, token_read
-from digest.models import Delivery, Edition, Subscriber
+from digest.models import Bookmark, Delivery, Edition, PaperView, Subscriber, Upvote
 from papers.models import Authorship, Paper, TrendingSignal
 from papers.topics.selectors import topic_lineage_paper_ids
+from papers.trending import OwnSignals
 
 WORKER_PING_TIMEOUT_S = 1.0
 
@@ -174,3 +176,37 @@ def edition_pending_batches(*, edition: Edition, size: int) -> list[list[int]]:
         .values_list("id", flat=True)
     )
     return [ids[start : start + size] for start in range(0, len(ids), size)]
+
+
+def own_signals_in_window(
+    *, paper_ids: list[int] | None, since: date, until: date
+) -> dict[int, OwnSignals]:
+    """Views, bookmarks and upvotes made on days ``since`` < day <= ``until``; one query.
+
+    Registered with papers.trending at start-up; ``paper_ids=None`` means every paper.
+    """
+    start, end = (
+        timezone.make_aware(datetime.combine(d + timedelta(days=1), time.min))
+        for d in (since, until)
+    )
+    only = "" if paper_ids is None else "AND paper_id = ANY(%(ids)s)"
+    views, bookmarks, upvotes = (m._meta.db_table for m in (PaperView, Bookmark, Upvote))
+    sql = f"""
+        SELECT paper_id, sum(views)::int, sum(bookmarks)::int, sum(upvotes)::int FROM (
+            SELECT paper_id, count AS views, 0 AS bookmarks, 0 AS upvotes FROM {views}
+             WHERE day > %(since)s AND day <= %(until)s {only}
+            UNION ALL
+            SELECT paper_id, 0, 1, 0 FROM {bookmarks}
+             WHERE created >= %(start)s AND created < %(end)s {only}
+            UNION ALL
+            SELECT paper_id, 0, 0, 1 FROM {upvotes}
+             WHERE created >= %(start)s AND created < %(end)s {only}
+        ) AS own GROUP BY paper_id
+    """  # table names from the models; values are bound
+    params = {"since": since, "until": until, "start": start, "end": end, "ids": paper_ids}
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        return {
+            paper_id: OwnSignals(views=views, bookmarks=bookmarks, upvotes=upvotes)
+            for paper_id, views, bookmarks, upvotes in cursor.fetchall()
+        }

@@ -4,26 +4,27 @@
 
 * ``upvotes``: the paper's Hugging Face daily-papers upvotes, the latest count seen in the
   window (the count only grows, so the maximum).
-* ``own``: this site's signals, ``views / 10 + bookmarks + upvotes``. Accounts do not exist
-  yet, so ``own_signals`` returns nothing and the part is 0 for every paper; the parts are
-  shown anyway so that the formula does not change when they arrive.
+* ``own``: this site's signals made inside the window, ``views / 10 + bookmarks + upvotes``.
+  They live in the digest app, which papers cannot import: digest registers a provider at
+  start-up (``own_signals_provider_set``); without one the part is 0. A paper with own
+  signals in the window is ranked even without a Hugging Face signal.
 * ``has_code``: 1 when a source linked a code repository.
 * ``age``: days from the paper's announcement (or its first signal) to the day ranked;
   τ is 1 day for "today", 3 for "this week", 10 for "this month".
 
-Only papers with a signal inside the window are ranked. The About page renders these
-constants from this module, so the page and the code cannot disagree.
+Only papers with a signal (Hugging Face or own) inside the window are ranked. The About page
+renders these constants from this module, so the page and the code cannot disagree.
 """
 
 from __future__ import annotations
 
 import math
 from collections import defaultdict
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 
-from django.db.models import Max, Min, Q
+from django.db.models import Max, Min, Q, QuerySet
 
 from papers.models import Paper, TopicPaper, TrendingSignal
 from papers.selectors import papers_with_authors
@@ -114,9 +115,23 @@ def trending_score(
     )
 
 
-def own_signals(*, paper_ids: list[int]) -> dict[int, OwnSignals]:
-    """The site's own views, bookmarks and upvotes per paper: none until accounts exist."""
-    return {}
+# Called as provider(paper_ids=..., since=..., until=...) for the days since < day <= until;
+# paper_ids=None asks for every paper with a signal in those days.
+OwnSignalsProvider = Callable[..., dict[int, OwnSignals]]
+_provider: OwnSignalsProvider | None = None
+
+
+def own_signals_provider_set(provider: OwnSignalsProvider | None) -> None:
+    """Register the source of the site's own signals (digest does it in ``ready()``)."""
+    global _provider
+    _provider = provider
+
+
+def own_signals(*, paper_ids: list[int] | None, since: date, until: date) -> dict[int, OwnSignals]:
+    """The site's views, bookmarks and upvotes per paper in (since, until]; one query."""
+    if _provider is None or paper_ids == []:
+        return {}
+    return _provider(paper_ids=paper_ids, since=since, until=until)
 
 
 def trending_papers(
@@ -148,21 +163,28 @@ def trending_papers(
 
 
 def _scored(
-    spec: Window, *, day: date, category: str | None, topic_id: int | None
+    spec: Window,
+    *,
+    day: date,
+    category: str | None,
+    topic_id: int | None,
+    paper_id: int | None = None,
 ) -> list[tuple[int, ScoreParts, str]]:
-    signals = TrendingSignal.objects.filter(day__gt=day - timedelta(days=spec.days), day__lte=day)
-    if category:
-        signals = signals.filter(paper__categories__contains=[category])
-    if topic_id is not None:
-        in_topic = TopicPaper.objects.filter(topic_id=topic_id).values("paper_id")
-        signals = signals.filter(paper_id__in=in_topic)
-    rows = signals.values("paper_id").annotate(
-        upvotes=Max("upvotes"),
-        repo=Max("github_repo", filter=~Q(github_repo="")),
-        first_day=Min("day"),
-        announced_on=Max("paper__announced_on"),
+    since = day - timedelta(days=spec.days)
+    signals = _in_scope(
+        TrendingSignal.objects.filter(day__gt=since, day__lte=day),
+        category=category, topic_id=topic_id, paper_id=paper_id, prefix="paper__",
+    )  # fmt: skip
+    rows = list(
+        signals.values("paper_id").annotate(
+            upvotes=Max("upvotes"),
+            repo=Max("github_repo", filter=~Q(github_repo="")),
+            first_day=Min("day"),
+            announced_on=Max("paper__announced_on"),
+        )
     )
-    own = own_signals(paper_ids=[row["paper_id"] for row in rows])
+    own = own_signals(paper_ids=None if paper_id is None else [paper_id], since=since, until=day)
+    rows += _own_only_rows(own, known={row["paper_id"] for row in rows}, scope=(category, topic_id))
     scored = [
         (
             row["paper_id"],
@@ -170,7 +192,7 @@ def _scored(
                 upvotes=row["upvotes"] or 0,
                 own=own.get(row["paper_id"], OwnSignals()),
                 has_code=bool(row["repo"]),
-                age_days=(day - (row["announced_on"] or row["first_day"])).days,
+                age_days=(day - (row["announced_on"] or row["first_day"] or day)).days,
                 window=spec,
             ),
             row["repo"] or "",
@@ -178,6 +200,43 @@ def _scored(
         for row in rows
     ]
     return sorted(scored, key=lambda item: (-item[1].score, -item[1].upvotes, item[0]))
+
+
+def _in_scope(
+    queryset: QuerySet, *, category: str | None, topic_id: int | None, paper_id: int | None,
+    prefix: str,
+) -> QuerySet:  # fmt: skip
+    if category:
+        queryset = queryset.filter(**{f"{prefix}categories__contains": [category]})
+    if topic_id is not None:
+        in_topic = TopicPaper.objects.filter(topic_id=topic_id).values("paper_id")
+        queryset = queryset.filter(**{f"{prefix}id__in": in_topic})
+    if paper_id is not None:
+        queryset = queryset.filter(**{f"{prefix}id": paper_id})
+    return queryset
+
+
+def _own_only_rows(
+    own: dict[int, OwnSignals], *, known: set[int], scope: tuple[str | None, int | None]
+) -> list[dict[str, object]]:
+    """Papers with own signals but no Hugging Face signal in the window; one query if any."""
+    extra = [paper_id for paper_id in own if paper_id not in known]
+    if not extra:
+        return []
+    papers = _in_scope(
+        Paper.objects.filter(pk__in=extra), category=scope[0], topic_id=scope[1], paper_id=None,
+        prefix="",
+    )  # fmt: skip
+    return [
+        {"paper_id": pk, "upvotes": 0, "repo": "", "first_day": None, "announced_on": announced}
+        for pk, announced in papers.values_list("pk", "announced_on")
+    ]
+
+
+def paper_trending_parts(*, paper_id: int, window: str, day: date) -> ScoreParts | None:
+    """One paper's score and its parts for the window ending on ``day`` (None: no signal)."""
+    scored = _scored(window_get(window), day=day, category=None, topic_id=None, paper_id=paper_id)
+    return scored[0][1] if scored else None
 
 
 def rank_history(

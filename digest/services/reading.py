@@ -1,4 +1,4 @@
-"""Writes of a signed-in reader: bookmarks, upvotes, follows.
+"""Writes of readers: page views (counted once per visitor and day), bookmarks, upvotes, follows.
 
 Each function sets a state rather than flipping it (``on=True`` twice leaves one row), so a
 double click, a retried request or two open tabs never undo each other.
@@ -6,10 +6,14 @@ double click, a retried request or two open tabs never undo each other.
 
 from __future__ import annotations
 
-from django.contrib.auth.models import AbstractBaseUser
-from django.db import transaction
+import hashlib
+from datetime import date
 
-from digest.models import Bookmark, Follow, Subscriber, Upvote
+from django.contrib.auth.models import AbstractBaseUser
+from django.core.cache import cache
+from django.db import connection, transaction
+
+from digest.models import Bookmark, Follow, PaperView, Subscriber, Upvote
 from papers.models import Paper
 
 
@@ -56,3 +60,25 @@ def _subscriber_sync(*, user: AbstractBaseUser) -> None:
     categories = sorted(key for kind, key in follows if kind == Follow.Kind.CATEGORY)
     topics = sorted(key for kind, key in follows if kind == Follow.Kind.TOPIC)
     Subscriber.objects.filter(email__iexact=email).update(categories=categories, topics=topics)
+
+
+VIEW_DEDUP_S = 26 * 3600  # a visitor's views of a paper count once per day
+
+
+def paper_view_record(*, paper_id: int, visitor: str, day: date) -> bool:
+    """Count a view of the paper on ``day``, once per visitor; True if it counted.
+
+    The visitor key (a session, or a hash of address and browser) is only hashed into a
+    cache key, never stored. ``cache.add`` is atomic: of two tabs racing, one counts.
+    """
+    digest = hashlib.sha256(f"{visitor}|{paper_id}|{day}".encode()).hexdigest()[:32]
+    if not cache.add(f"paperview:{digest}", 1, VIEW_DEDUP_S):
+        return False
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"INSERT INTO {PaperView._meta.db_table} AS v (paper_id, day, count)"
+            " VALUES (%s, %s, 1)"
+            " ON CONFLICT (paper_id, day) DO UPDATE SET count = v.count + 1",
+            [paper_id, day],
+        )
+    return True

@@ -49,17 +49,18 @@ def topic_map(points: Sequence[MapPoint], width: int = 760, height: int = 520) -
     """Every paper of the week as a dot coloured by topic, each a link with its title."""
     pad, radius = 8, 3 if len(points) < 1500 else 2
     dots = [
-        f'<a href="{escape(paper_href(p.arxiv_id))}">'
+        f'<a href="{escape(paper_href(p.arxiv_id))}" aria-label="{escape(p.title)}">'
         f'<circle cx="{pad + p.x * (width - 2 * pad):.1f}" '
         f'cy="{pad + (1 - p.y) * (height - 2 * pad):.1f}" r="{radius}" '
         f'fill="{topic_colour(p.topic_number)}"><title>{escape(p.title)}</title></circle></a>'
         for p in points
     ]
     return mark_safe(
-        f'<svg class="topic-map" viewBox="0 0 {width} {height}" role="img" '
+        # A group, not an image: its dots are links (an image's children are not reachable).
+        f'<svg class="topic-map" viewBox="0 0 {width} {height}" role="group" '
         f'aria-labelledby="topic-map-title"><title id="topic-map-title">Map of the week\'s '
         f"{len(points)} papers: similar papers lie close, colours are topics</title>"
-        f'<rect width="{width}" height="{height}" fill="#fafafa"/>{"".join(dots)}</svg>'
+        f'<rect width="{width}" height="{height}" style="fill: var(--chip)"/>{"".join(dots)}</svg>'
     )
 
 

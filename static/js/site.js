@@ -48,4 +48,18 @@
   });
   // Cards added by infinite scroll and buttons swapped by htmx.
   document.addEventListener("htmx:load", function (event) { renderTex(event.target); });
+
+  // Back and forward restore htmx's snapshot of the page, which holds the markup but not
+  // what was typed since: put the URL's query back into the search form's fields.
+  document.addEventListener("htmx:historyRestore", function () {
+    var form = document.querySelector("form.search-form");
+    if (!form) return;
+    var params = new URLSearchParams(window.location.search);
+    var fields = form.querySelectorAll("input[name], select[name]");
+    for (var i = 0; i < fields.length; i++) {
+      var field = fields[i];
+      if (field.type === "checkbox") field.checked = params.get(field.name) === field.value;
+      else field.value = params.get(field.name) || (field.tagName === "SELECT" ? field.options[0].value : "");
+    }
+  });
 })();

@@ -46,14 +46,25 @@ def test_the_score_is_the_sum_of_its_parts_times_the_decay() -> None:
     assert parts.score == pytest.approx((math.log1p(100) + 0.5) * math.exp(-2 / 3))
 
 
-def test_own_signals_count_once_accounts_exist_and_are_zero_today() -> None:
+def test_own_signals_enter_the_score_as_views_over_ten_plus_bookmarks_and_upvotes() -> None:
     with_own = trending_score(
         upvotes=0, own=OwnSignals(views=50, bookmarks=2), has_code=False, age_days=0,
         window=WINDOWS["day"],
     )  # fmt: skip
 
     assert with_own.own == pytest.approx(math.log1p(50 / 10 + 2)) == with_own.score
-    assert own_signals(paper_ids=[1, 2, 3]) == {}
+
+
+def test_without_a_registered_provider_own_signals_are_zero() -> None:
+    from papers import trending
+
+    registered = trending._provider
+    trending.own_signals_provider_set(None)
+    try:
+        assert own_signals(paper_ids=[1, 2, 3], since=TODAY, until=TODAY) == {}
+    finally:
+        trending.own_signals_provider_set(registered)
+    assert registered is not None  # the digest app registered its reader at start-up
 
 
 def test_a_fresh_paper_outranks_an_older_one_with_more_upvotes_after_decay() -> None:
@@ -131,7 +142,7 @@ def test_a_trending_page_takes_the_same_queries_for_3_or_30_papers(
         assert len(entries) == n
         return len(captured)
 
-    assert count_for(3) == count_for(30) <= 4
+    assert count_for(3) == count_for(30) <= 5  # signals, own signals, papers, authors, history
 
 
 def test_pagination_continues_the_ranks() -> None:
