@@ -303,9 +303,10 @@ SEARCH_BM25_EXHAUSTIVE_MAX_POSTINGS = env.int("SEARCH_BM25_EXHAUSTIVE_MAX_POSTIN
 # --- Cache ----------------------------------------------------------------------------
 CACHES = {
     "default": {
-        "BACKEND": "django.core.cache.backends.redis.RedisCache",
+        "BACKEND": "digest.lib.cache.ResilientRedisCache",  # an outage costs speed, not pages
         "LOCATION": env.str("CACHE_URL", default=REDIS_URL),
         "TIMEOUT": 300,
+        "OPTIONS": {"socket_connect_timeout": 1, "socket_timeout": 1},
     }
     if env.bool("USE_REDIS_CACHE", default=PRODUCTION)
     else {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}

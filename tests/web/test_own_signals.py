@@ -118,7 +118,7 @@ def test_a_paper_page_is_shown_even_when_its_view_cannot_be_counted(
     paper = PaperFactory()
     settings.CACHES = {  # a Redis that does not answer
         "default": {
-            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "BACKEND": "digest.lib.cache.ResilientRedisCache",
             "LOCATION": "redis://127.0.0.1:1/0",
         }
     }
