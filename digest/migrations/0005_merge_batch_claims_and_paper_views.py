@@ -4,11 +4,9 @@ from django.db import migrations
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('digest', '0004_delivery_batch_claims'),
-        ('digest', '0004_paper_views_and_signal_indexes'),
+        ("digest", "0004_delivery_batch_claims"),
+        ("digest", "0004_paper_views_and_signal_indexes"),
     ]
 
-    operations = [
-    ]
+    operations = []
