@@ -160,12 +160,24 @@ def time_5000(vectors: np.ndarray, bench: Any) -> None:
 
 
 def label_samples(docs: list[SampleDoc], vectors: np.ndarray, week: tuple[date, date]) -> list[str]:
-    """The keyword labels of one week's ten largest topics, to read by eye."""
+    """The keyword labels of one week's ten largest topics, to read by eye; with an LLM
+    configured (``LLM_BACKEND``, see README "LLM"), its label beside each."""
     from papers.services.topics import week_plan
+    from papers.topics.naming import topic_writers
 
     index = [i for i, d in enumerate(docs) if week[0] <= d.announced_on <= week[1]]
-    plan = week_plan(paper_ids=index, texts=[docs[i].text for i in index], vectors=vectors[index])
-    return [f"{t.size:>4}  {t.label}" for t in plan.topics[:10]]
+    texts = [docs[i].text for i in index]
+    plan = week_plan(paper_ids=index, texts=texts, vectors=vectors[index])
+    writers = topic_writers()
+    lines = []
+    for topic in plan.topics[:10]:
+        line = f"{topic.size:>4}  {topic.label}"
+        if writers and not topic.is_outlier:
+            core = sorted(topic.rows, key=lambda row: -row[1])[:8]
+            titles = [docs[row[0]].text.split(". ", 1)[0] for row in core]
+            line += f"  ->  {writers.namer(topic.keywords, titles)}  [{writers.source}]"
+        lines.append(line)
+    return lines
 
 
 WEEKS = [

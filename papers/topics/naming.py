@@ -20,6 +20,7 @@ logger = logging.getLogger(__name__)
 
 LABEL_MAX_TOKENS = 24
 LABEL_TITLES = 5
+LABEL_MAX_WORDS = 8
 OVERVIEW_MAX_TOKENS = 200
 OVERVIEW_TOPICS = 6
 # A week has at most a few dozen topics, each label call about 250 tokens.
@@ -58,16 +59,42 @@ def llm_topic_namer(*, client: LLMClient, budget: TokenBudget) -> TopicNamer:
         completion = complete_within(
             client, budget, system=system, prompt=prompt, max_tokens=LABEL_MAX_TOKENS
         )
-        return clean_label(completion.text)
+        return checked_label(clean_label(completion.text), titles=titles)
 
     return name
+
+
+def checked_label(label: str, *, titles: Sequence[str]) -> str:
+    """``label``, or "" (the keyword label stays) if it is long or copies a paper's title:
+    small models answer with the first title, which would misname the whole topic."""
+    plain = _plain(label)
+    if not plain or len(plain.split()) > LABEL_MAX_WORDS:
+        return ""
+    if any(_within(plain, _plain(title)) or _within(_plain(title), plain) for title in titles):
+        logger.info("LLM label refused, it copies a title: %r", label)
+        return ""
+    return label
+
+
+def _within(part: str, whole: str) -> bool:
+    """``part`` appears in ``whole`` as whole words."""
+    return bool(part) and f" {part} " in f" {whole} "
+
+
+def _plain(text: str) -> str:
+    return " ".join(re.sub(r"[^\w\s]", " ", text.lower()).split())
 
 
 def clean_label(text: str) -> str:
     """The first line of an answer, without quotes, markup, a "Topic:" prefix or full stop."""
     line = next((part for part in text.strip().splitlines() if part.strip()), "")
-    line = re.sub(r"^\W*(topic|label|name|heading)\s*:\s*", "", line.strip(), flags=re.I)
-    line = line.strip().strip("*#_`\"'“”‘’ ").rstrip(".").strip()
+    line = re.sub(
+        r"^\W*(the\s+)?(research\s+)?(topic|label|name|heading)(\s+name)?\s*(:|\bis\b:?)\s*",
+        "",
+        line.strip(),
+        flags=re.I,
+    )
+    line = line.strip().strip("*#_`\"'“”‘’ -").rstrip(".").strip()
     words = line.split()
     return " ".join(words[:10])
 

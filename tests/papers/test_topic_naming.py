@@ -9,7 +9,7 @@ import pytest
 from papers.models import TopicWeek
 from papers.services.topics import topics_compute
 from papers.topics import naming
-from papers.topics.naming import checked_overview, clean_label, topic_writers
+from papers.topics.naming import checked_label, checked_overview, clean_label, topic_writers
 from tests.helpers.openai_server import OpenAIServer
 from tests.papers.test_topics import WEEK, _store, sample  # noqa: F401 (a fixture)
 
@@ -139,11 +139,21 @@ def test_without_a_model_there_are_no_writers() -> None:
         ('"Topic: Efficient Attention."', "Efficient Attention"),
         ("**Diffusion for video**\nThese papers study…", "Diffusion for video"),
         ("\n\n  Label: Graph neural networks  ", "Graph neural networks"),
+        ('The research topic is "Speech recognition"', "Speech recognition"),
+        ("- Audio language models", "Audio language models"),
         ("", ""),
     ],
 )
 def test_answers_are_cleaned_into_short_labels(answer: str, label: str) -> None:
     assert clean_label(answer) == label
+
+
+def test_a_label_that_copies_a_title_or_runs_long_is_refused() -> None:
+    titles = ["Quantum Hierarchical Locally Recoverable Codes", "Polar codes for short blocks"]
+    assert checked_label("Quantum Hierarchical Locally Recoverable Codes", titles=titles) == ""
+    assert checked_label("Polar codes", titles=titles) == ""  # a piece of a title
+    assert checked_label("one two three four five six seven eight nine", titles=titles) == ""
+    assert checked_label("Coding theory", titles=titles) == "Coding theory"
 
 
 def test_an_overview_may_only_repeat_numbers_found_in_the_facts() -> None:
