@@ -15,7 +15,8 @@ from datetime import date, timedelta
 from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
 from django.db.models import F, Max, Q, QuerySet
 
-from digest.models import Bookmark, Follow, Upvote
+from digest.models import Bookmark, Follow, ResearchLog, Upvote
+from digest.writing.selectors import logs_discussing
 from papers.models import Author, Paper, Topic, TopicPaper, TrendingSignal
 from papers.selectors import papers_with_authors, similar_papers
 from papers.trending import WINDOWS, trending_papers
@@ -80,7 +81,7 @@ class PaperPage:
     similar: list[Paper]
     marks: ReaderMarks
     site_upvotes: int
-    logs: list[object] = field(default_factory=list)  # research logs: no model exists yet
+    logs: list[ResearchLog] = field(default_factory=list)  # the logs that discuss the paper
 
     @property
     def paper(self) -> Paper:
@@ -279,6 +280,7 @@ def paper_page(*, arxiv_id: str, user: AbstractBaseUser | AnonymousUser) -> Pape
         similar=similar_papers(paper=paper),
         marks=reader_marks(user=user, paper_ids=[paper.pk]),
         site_upvotes=Upvote.objects.filter(paper=paper).count(),
+        logs=logs_discussing(paper_id=paper.pk),
     )
 
 

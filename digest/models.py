@@ -190,3 +190,27 @@ class Follow(models.Model):
 
     def __str__(self) -> str:
         return f"user {self.user_id} follows {self.kind} {self.key}"
+
+
+# The writing domain (drafts, revisions, research logs) lives in its own module.
+from digest.writing.models import (  # noqa: E402
+    Draft,
+    DraftItem,
+    LLMCall,
+    ResearchLog,
+    Revision,
+)
+
+__all__ = [
+    "Bookmark",
+    "Delivery",
+    "Draft",
+    "DraftItem",
+    "Edition",
+    "Follow",
+    "LLMCall",
+    "ResearchLog",
+    "Revision",
+    "Subscriber",
+    "Upvote",
+]
