@@ -66,16 +66,23 @@ def _editor(request: HttpRequest, draft_id: int, **extra: object) -> HttpRespons
     if page is None:
         raise Http404("No such draft.")
     status = int(extra.pop("status", 200))  # type: ignore[call-overload]
-    form = extra.pop("form", None) or DraftForm(initial=_initial(page.draft))
+    mine = extra.pop("mine", None)
+    form = extra.pop("form", None) or DraftForm(initial=_initial(page.draft, mine))
+    if isinstance(mine, editing.DraftChanges):
+        # After a conflict the form shows what this editor typed, at the current version.
+        for item in page.items:
+            item.section_md = mine.sections.get(item.pk, item.section_md)
+            item.pulse_note = mine.notes.get(item.pk, item.pulse_note)
     context = {"page": page, "draft": page.draft, "form": form, **extra}
     context.setdefault("schedule_form", ScheduleForm())
     context.setdefault("blockers", publishing.publish_blockers(draft=page.draft))
     return render(request, "digest/writing/draft.html", context, status=status)
 
 
-def _initial(draft: Draft) -> dict[str, object]:
-    fields = ("version", "title", "theme", "intro", "pulse_overview")
-    return {name: getattr(draft, name) for name in fields}
+def _initial(draft: Draft, mine: object = None) -> dict[str, object]:
+    source = mine if isinstance(mine, editing.DraftChanges) else draft
+    fields = ("title", "theme", "intro", "pulse_overview")
+    return {"version": draft.version} | {name: getattr(source, name) for name in fields}
 
 
 @editor_required()
@@ -146,6 +153,7 @@ def _structural(request: HttpRequest, draft_id: int, action: Callable[..., Draft
     except editing.DraftLocked as exc:
         messages.error(request, str(exc))
         return redirect("draft_edit", draft_id)
+    draft.refresh_from_db(fields=["generation"])
     if draft.generation == Draft.Generation.QUEUED:
         drafting.draft_enqueue(draft=draft)
     return redirect("draft_edit", draft_id)

@@ -62,7 +62,8 @@ def test_with_a_model_every_part_is_one_call_recorded_with_tokens_and_duration(
     assert purposes == ["theme", "section", "note", "section", "note", "intro", "overview"]
     call = LLMCall.objects.filter(purpose="section").first()
     assert call.prompt_tokens > 50 and call.completion_tokens > 10 and call.duration_s == 0.01
-    assert draft.tokens_spent == sum(c.prompt_tokens + c.completion_tokens for c in LLMCall.objects.all())
+    calls = LLMCall.objects.all()
+    assert draft.tokens_spent == sum(c.prompt_tokens + c.completion_tokens for c in calls)
     for item in draft.items.all():
         assert item.origin == DraftItem.Origin.LLM
         assert item.paper.arxiv_id in item.section_md  # every section cites its paper
