@@ -81,7 +81,7 @@ def test_an_editor_sees_the_draft_with_evidence_on_hover_and_the_extractive_labe
     html = _as(editor).get(f"/editor/drafts/{draft.pk}/").content.decode()
     assert "Extractive draft: no model was available" in html
     assert 'class="evidence" title="Abstract: We introduce PEER' in html
-    assert 'name="version" value="%d"' % draft.version in html
+    assert f'name="version" value="{draft.version}"' in html
 
 
 def test_saving_keeps_a_revision_and_regrounds_the_edited_section(
