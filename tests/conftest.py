@@ -7,6 +7,9 @@ from django.core.cache import cache
 
 from tests.helpers.celery_worker import CeleryWorker
 
+# The OpenAI-compatible test server and client (openai_server, openai_llm) for every test.
+pytest_plugins = ["tests.helpers.openai_server"]
+
 
 def pytest_configure(config: pytest.Config) -> None:
     try:
