@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import importlib
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date, timedelta
@@ -89,17 +90,28 @@ def week_papers(db: None) -> list[Paper]:
     return papers + quiet
 
 
+def editors_group() -> Group:
+    """The group the data migration made; a transactional test's flush removes it, so
+    such tests get it back from the same migration code."""
+    if not Group.objects.filter(name="editors").exists():
+        from django.apps import apps
+
+        migration = importlib.import_module("digest.migrations.0005_editors_group")
+        migration.forwards(apps, None)
+    return Group.objects.get(name="editors")
+
+
 @pytest.fixture
 def editor(db: None) -> User:
     user = User.objects.create_user("editor", "editor@example.org", "pw-for-tests-only")
-    user.groups.add(Group.objects.get(name="editors"))
+    user.groups.add(editors_group())
     return user
 
 
 @pytest.fixture
 def second_editor(db: None) -> User:
     user = User.objects.create_user("editor2", "editor2@example.org", "pw-for-tests-only")
-    user.groups.add(Group.objects.get(name="editors"))
+    user.groups.add(editors_group())
     return user
 
 

@@ -43,6 +43,16 @@ def _form(draft: Draft, **changes: object) -> dict[str, object]:
     return data | changes
 
 
+def test_the_migration_gives_editors_the_drafting_and_publishing_permissions(db: None) -> None:
+    from django.contrib.auth.models import Group
+
+    codenames = set(
+        Group.objects.get(name="editors").permissions.values_list("codename", flat=True)
+    )
+    assert {"view_draft", "add_draft", "change_draft", "publish_draft"} <= codenames
+    assert "delete_draft" not in codenames and "delete_researchlog" not in codenames
+
+
 @pytest.mark.parametrize(
     "url",
     ["/editor/drafts/", "/editor/drafts/{id}/", "/editor/drafts/{id}/progress/"],
