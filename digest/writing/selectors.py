@@ -11,6 +11,7 @@ from django.db.models import QuerySet
 from digest.writing.markdown import item_line
 from digest.writing.models import Draft, DraftItem, ResearchLog, Revision
 from digest.writing.revisions import draft_snapshot, revision_text
+from papers.models import Topic
 
 
 @dataclass
@@ -20,6 +21,7 @@ class DraftPage:
     item_line: str
     revisions: list[Revision]
     llm_calls: dict[str, Any] = field(default_factory=dict)
+    topics: list[str] = field(default_factory=list)  # the week's topics, as theme choices
 
 
 def drafts_list() -> QuerySet[Draft]:
@@ -45,6 +47,10 @@ def draft_page(*, draft_id: int) -> DraftPage | None:
         item_line=item_line(items),
         revisions=list(draft.revisions.select_related("author")[:20]),
         llm_calls=summary,
+        topics=[
+            t.display_label
+            for t in Topic.objects.filter(week__week_start=draft.week_start, is_outlier=False)
+        ],
     )
 
 
