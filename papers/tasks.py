@@ -95,7 +95,14 @@ def embed_papers(paper_ids: list[int] | None = None) -> dict[str, int]:
 def compute_topics(week: str | None = None) -> dict[str, Any]:
     """Recompute a week's topics (``"2026-W23"``; default: the week of yesterday, UTC)."""
     from papers.services.topics import topics_compute, week_label, week_parse
+    from papers.topics.naming import topic_writers
 
     start = week_parse(week) if week else timezone.now().date() - timedelta(days=1)
-    stored = topics_compute(week_start=start)
+    writers = topic_writers()  # None without a model: keyword labels, counts overview
+    stored = topics_compute(
+        week_start=start,
+        namer=writers.namer if writers else None,
+        overview=writers.overview if writers else None,
+        written_by=writers.source if writers else "",
+    )
     return {"week": week_label(stored.week_start), "papers": stored.paper_count}

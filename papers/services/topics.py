@@ -19,6 +19,7 @@ from django.conf import settings
 from django.db import connection, transaction
 from django.utils import timezone
 
+from digest.lib.llm import LLMBudgetExceeded
 from papers.models import Paper, PaperEmbedding, Topic, TopicPaper, TopicWeek
 from papers.services.embeddings import embedding_text, papers_embed
 from papers.topics.clustering import (
@@ -36,6 +37,9 @@ MIN_PAPERS_TO_CLUSTER = 3 * N_NEIGHBORS
 METHOD = "umap5+hdbscan, c-tf-idf"
 # Names a topic from its keywords and a few titles; the LLM boundary plugs in here.
 TopicNamer = Callable[[Sequence[str], Sequence[str]], str]
+# Writes the week's overview from the stored week (``week=``) and the labels-and-counts
+# text (``fallback=``); "" keeps the fallback. papers/topics/naming.py has the LLM's.
+OverviewWriter = Callable[..., str]
 Progress = Callable[[str], None]
 
 
@@ -89,12 +93,18 @@ def week_label(week_start: date) -> str:
 
 
 def topics_compute(
-    *, week_start: date, namer: TopicNamer | None = None, progress: Progress | None = None
+    *,
+    week_start: date,
+    namer: TopicNamer | None = None,
+    overview: OverviewWriter | None = None,
+    written_by: str = "",
+    progress: Progress | None = None,
 ) -> TopicWeek:
     """Cluster the papers announced in the week and replace its stored topics atomically.
 
     Papers without a current vector are embedded first. Fewer than
-    ``MIN_PAPERS_TO_CLUSTER`` papers give one "All papers" topic and a note.
+    ``MIN_PAPERS_TO_CLUSTER`` papers give one "All papers" topic and a note. ``namer`` and
+    ``overview`` (the LLM's, named ``written_by``) add human labels and the overview.
     """
     say = progress or (lambda _message: None)
     week_start = week_start_of(week_start)
@@ -106,10 +116,37 @@ def topics_compute(
     ids, texts, vectors = _week_inputs(paper_ids)
     plan = week_plan(paper_ids=ids, texts=texts, vectors=vectors, progress=say)
     if namer is not None:
+        say("naming topics")
         _name_topics(plan, texts=dict(zip(ids, texts, strict=True)), namer=namer)
-    week = topics_store(week_start=week_start, plan=plan)
+    named = any(t.human_label and not t.is_outlier for t in plan.topics) and not plan.note
+    week = topics_store(week_start=week_start, plan=plan, written_by=written_by if named else "")
     say(f"stored {len(plan.topics)} topics")
+    if overview is not None and not week.note:
+        say("writing the overview")
+        _write_overview(week, overview=overview, written_by=written_by)
     return week
+
+
+def _write_overview(week: TopicWeek, *, overview: OverviewWriter, written_by: str) -> None:
+    """Replace the labels-and-counts overview by the writer's, outside the swap's transaction
+    (an LLM call must not hold it open); a failure or an empty answer keeps the first."""
+    try:
+        text = overview(week=week, fallback=week.overview)
+    except LLMBudgetExceeded as exc:
+        logger.warning("no LLM overview for %s: %s", week_label(week.week_start), exc)
+        return
+    except Exception:  # the overview from labels and counts is already stored
+        logger.exception("writing the overview of %s failed", week_label(week.week_start))
+        return
+    if text:
+        method = _method(week.method.split("; ", 1)[0], written_by, "labels and overview")
+        # A recompute meanwhile has deleted this row: then there is nothing to update.
+        TopicWeek.objects.filter(pk=week.pk).update(overview=text, method=method)
+        week.overview, week.method = text, method
+
+
+def _method(base: str, written_by: str, what: str) -> str:
+    return f"{base}; {what} by {written_by}"[:100] if written_by else base
 
 
 def week_plan(
@@ -206,17 +243,22 @@ def _week_inputs(paper_ids: list[int]) -> tuple[list[int], list[str], np.ndarray
 
 
 def _name_topics(plan: WeekPlan, *, texts: dict[int, str], namer: TopicNamer) -> None:
+    """Human labels, largest topics first, from the titles of each topic's core papers."""
     for topic in plan.topics:
         if topic.is_outlier or topic.human_label:
             continue
-        titles = [texts[row[0]].split(". ", 1)[0] for row in topic.rows[:8]]
+        core = sorted(topic.rows, key=lambda row: -row[1])[:8]
+        titles = [texts[row[0]].split(". ", 1)[0] for row in core]
         try:
             topic.human_label = namer(topic.keywords, titles)[:200]
+        except LLMBudgetExceeded as exc:  # the smaller topics keep their keyword labels
+            logger.warning("naming topics stopped at topic %s: %s", topic.number, exc)
+            return
         except Exception:  # a label is a nicety: the keywords still name the topic
             logger.exception("naming topic %s failed", topic.number)
 
 
-def topics_store(*, week_start: date, plan: WeekPlan) -> TopicWeek:
+def topics_store(*, week_start: date, plan: WeekPlan, written_by: str = "") -> TopicWeek:
     """Replace the week's stored topics by ``plan`` in one transaction (the atomic swap)."""
     with transaction.atomic():
         with connection.cursor() as cursor:  # one recompute of a week at a time
@@ -226,7 +268,7 @@ def topics_store(*, week_start: date, plan: WeekPlan) -> TopicWeek:
             week_start=week_start,
             computed_at=timezone.now(),
             paper_count=plan.paper_count,
-            method=METHOD if not plan.note else "single group",
+            method=_method(METHOD, written_by, "labels") if not plan.note else "single group",
             note=plan.note,
         )
         topics = Topic.objects.bulk_create(_topic_rows(week, plan))

@@ -10,6 +10,7 @@ from django.utils import timezone
 from tqdm import tqdm
 
 from papers.services.topics import TopicsError, topics_compute, week_label, week_parse
+from papers.topics.naming import topic_writers
 
 
 class Command(BaseCommand):
@@ -19,9 +20,18 @@ class Command(BaseCommand):
         parser.add_argument("--week", help="an ISO week (2026-W23) or a date in it")
         parser.add_argument("--from", dest="start", help="first week (ISO week or date)")
         parser.add_argument("--until", dest="end", help="last week (ISO week or date)")
+        parser.add_argument(
+            "--no-llm", action="store_true", help="keyword labels and the counts overview only"
+        )
 
     def handle(
-        self, *args: Any, week: str | None, start: str | None, end: str | None, **options: Any
+        self,
+        *args: Any,
+        week: str | None,
+        start: str | None,
+        end: str | None,
+        no_llm: bool,
+        **options: Any,
     ) -> None:
         try:
             weeks = self._weeks(week=week, start=start, end=end)
@@ -31,7 +41,14 @@ class Command(BaseCommand):
         with tqdm(weeks, desc="topics", unit=" week", disable=quiet) as bar:
             for monday in bar:
                 bar.set_postfix_str(week_label(monday))
-                stored = topics_compute(week_start=monday, progress=None if quiet else tqdm.write)
+                writers = None if no_llm else topic_writers()
+                stored = topics_compute(
+                    week_start=monday,
+                    namer=writers.namer if writers else None,
+                    overview=writers.overview if writers else None,
+                    written_by=writers.source if writers else "",
+                    progress=None if quiet else tqdm.write,
+                )
                 topics = stored.topics.filter(is_outlier=False).count()
                 self.stdout.write(
                     f"{week_label(monday)}: {stored.paper_count} papers, {topics} topics"
