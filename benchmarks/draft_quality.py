@@ -2,9 +2,11 @@
 
     DEBUG=0 python -m benchmarks.draft_quality [--items 5] [--backends extractive,local,openai]
 
-Loads the sample (original June 2026 dates) into a scratch database, computes the topics
-of the week of 2026-06-08 (its Hugging Face trending day is Friday 12 June), then drafts
-that week once per backend: always ``extractive`` (no model); ``local`` when the
+Loads the sample (original June 2026 dates) into a scratch database, where its Hugging Face
+list is replayed as the trending list of 24–30 June; computes the topics of every week
+from the sample's cached vectors (``benchmarks.topic_quality``: embedded once, then read
+from ``var/bench-cache``), since the papers trending in a week were mostly announced in
+earlier ones; then drafts the week of 22 June once per backend: always ``extractive`` (no model); ``local`` when the
 ``local-llm`` extra and a model are installed; ``openai`` when ``LLM_BASE_URL`` /
 ``LLM_API_KEY`` name an endpoint. For each it prints:
 
@@ -22,12 +24,38 @@ import argparse
 import re
 import statistics
 import time
-from datetime import date
+from datetime import date, timedelta
 
 from benchmarks.harness import Benchmark
 from benchmarks.scratch_db import scratch_database
 
-WEEK = date(2026, 6, 8)
+WEEK = date(2026, 6, 22)
+TOPIC_WEEKS = [date(2026, 6, 1), date(2026, 6, 8), date(2026, 6, 15), date(2026, 6, 22)]
+
+
+def _store_vectors() -> None:
+    """The sample's vectors (cached by the topic benchmark) as the papers' embeddings."""
+    from django.conf import settings
+
+    from benchmarks.topic_quality import sample_docs, sample_embeddings
+    from papers.models import Paper, PaperEmbedding
+    from papers.services.embeddings import embedding_text_hash
+
+    docs = sample_docs()
+    ids = dict(Paper.objects.values_list("arxiv_id", "pk"))
+    PaperEmbedding.objects.bulk_create(
+        (
+            PaperEmbedding(
+                paper_id=ids[doc.arxiv_id],
+                model_name=settings.EMBEDDING_MODEL,
+                vector=vector,
+                text_hash=embedding_text_hash(text=doc.text),
+            )
+            for doc, vector in zip(docs, sample_embeddings(docs), strict=True)
+            if doc.arxiv_id in ids
+        ),
+        batch_size=1000,
+    )
 
 
 def _clients(wanted: list[str]) -> list[tuple[str, object | None]]:

@@ -118,38 +118,45 @@ def roundup_title(*, week_start: date, theme: str) -> str:
 def theme_choose(*, week_start: date, item_count: int) -> ThemeChoice:
     """The week's theme (the topic its trending papers weigh most in) and its items.
 
+    A trending paper counts for its latest topic: Hugging Face trending lags arXiv, so the
+    papers trending in a week were often announced (and clustered) in an earlier one.
     Up to half the items (rounded up) come from the theme's topic, best trending first;
     the rest are the week's best trending papers. A week without trending signals takes
-    the theme topic's most central papers, then the week's newest.
+    its largest topic's most central papers, then its newest.
     """
     entries = [
         e
         for e in trending_papers(window="week", day=week_end(week_start), limit=TRENDING_POOL)
         if e.paper.is_complete and e.paper.abstract_text
     ]
-    week = TopicWeek.objects.filter(week_start=week_start).first()
-    topic_of = (
-        dict(
-            TopicPaper.objects.filter(week=week, topic__is_outlier=False).values_list(
-                "paper_id", "topic_id"
-            )
-        )
-        if week
-        else {}
-    )
+    ranked = [e.paper.pk for e in entries]
+    topic_of = _latest_topics(ranked)
     weight: dict[int, float] = {}
     for entry in entries:
         if (topic_id := topic_of.get(entry.paper.pk)) is not None:
             weight[topic_id] = weight.get(topic_id, 0.0) + entry.parts.score
-    topics = {t.pk: t for t in week.topics.filter(is_outlier=False)} if week else {}
-    best = max(topics.values(), key=lambda t: (weight.get(t.pk, 0.0), t.size), default=None)
-    ranked = [e.paper.pk for e in entries]
+    best = Topic.objects.filter(pk=max(weight, key=weight.__getitem__)).first() if weight else None
+    if best is None:  # no trending paper has a topic: the week's largest topic
+        best = next(iter(_week_topics(week_start)), None)
     themed = [pid for pid in ranked if best is not None and topic_of.get(pid) == best.pk]
     chosen = themed[: math.ceil(item_count / 2)]
     chosen += [pid for pid in ranked if pid not in chosen][: item_count - len(chosen)]
     if len(chosen) < item_count:
         chosen += _quiet_week_papers(week_start, best, exclude=chosen)[: item_count - len(chosen)]
     return ThemeChoice(theme=_topic_theme(best), topic=best, paper_ids=chosen)
+
+
+def _latest_topics(paper_ids: list[int]) -> dict[int, int]:
+    """Each paper's topic in the latest week that clustered it (outliers left out)."""
+    rows = (
+        TopicPaper.objects.filter(paper_id__in=paper_ids, topic__is_outlier=False)
+        .order_by("paper_id", "-week__week_start")
+        .values_list("paper_id", "topic_id")
+    )
+    latest: dict[int, int] = {}
+    for paper_id, topic_id in rows:
+        latest.setdefault(paper_id, topic_id)
+    return latest
 
 
 def _quiet_week_papers(week_start: date, topic: Topic | None, *, exclude: list[int]) -> list[int]:
@@ -261,7 +268,8 @@ def _name_theme(writer: Writer) -> None:
     titles = list(draft.items.order_by("position").values_list("paper__title_text", flat=True))
     prompt = render_prompt("draft_theme", keywords=", ".join(topic.keywords[:8]), titles=titles)
     answer = writer.complete(purpose="theme", prompt=prompt, max_tokens=16)
-    theme = (answer or "").strip().strip("\"'.").split("\n")[0]
+    theme = (answer or "").strip().split("\n")[0].split(":")[0]
+    theme = re.sub(r"^[\W_]+|[\W_]+$", "", theme)  # quotes, dashes, a final full stop
     if theme and len(theme.split()) <= 5 and len(theme) <= 60:
         fields = {"theme": theme}
         if draft.title == roundup_title(week_start=draft.week_start, theme=draft.theme):

@@ -133,3 +133,37 @@ def test_an_empty_week_is_not_drafted_and_the_editor_is_told_why(db: None) -> No
     }
     draft = Draft.objects.get(week_start=WEEK)
     assert draft.generation == Draft.Generation.FAILED and "no papers" in draft.generation_error
+
+
+def test_trending_papers_announced_in_an_earlier_week_count_for_their_own_topic(
+    week_papers: list[Paper],
+) -> None:
+    from datetime import timedelta
+
+    from papers.models import TrendingSignal
+
+    later = WEEK + timedelta(days=7)  # trending lags: the same papers trend a week later
+    TrendingSignal.objects.update(day=later + timedelta(days=2))
+    Paper.objects.filter(pk=week_papers[9].pk).update(announced_on=later)
+
+    choice = drafting.theme_choose(week_start=later, item_count=3)
+
+    assert choice.theme == "Scaling and Experts"
+    assert choice.paper_ids == [p.pk for p in week_papers[:3]]
+
+
+def test_a_model_theme_is_cleaned_of_quotes_dashes_and_a_subtitle(
+    week_papers: list[Paper],
+) -> None:
+    from tests.digest.writing.conftest import faithful_answer
+
+    def answer(prompt: str) -> str:
+        return (
+            "- 3D-Scaling: 3D-Scaling."
+            if "Name their shared theme" in prompt
+            else (faithful_answer(prompt))
+        )
+
+    draft = _draft(ScriptedClient(answer=answer), item_count=1)
+    assert draft.theme == "3D-Scaling"
+    assert draft.title == "AI Research Roundup 26.06.12 - 3D-Scaling"
