@@ -6,9 +6,9 @@ Loads the sample (original June 2026 dates) into a scratch database, where its H
 list is replayed as the trending list of 24–30 June; computes the topics of every week
 from the sample's cached vectors (``benchmarks.topic_quality``: embedded once, then read
 from ``var/bench-cache``), since the papers trending in a week were mostly announced in
-earlier ones; then drafts the week of 22 June once per backend: always ``extractive`` (no model); ``local`` when the
-``local-llm`` extra and a model are installed; ``openai`` when ``LLM_BASE_URL`` /
-``LLM_API_KEY`` name an endpoint. For each it prints:
+earlier ones; then drafts the week of 22 June once per backend: always ``extractive``
+(no model); ``local`` when the ``local-llm`` extra and a model are installed; ``openai``
+when ``LLM_BASE_URL`` / ``LLM_API_KEY`` name an endpoint. For each it prints:
 
 * the share of paper sections that pass the grounding check (no blocking flag: every
   title, link and number found in the sources) and the share of sentences whose best
@@ -139,11 +139,12 @@ def main() -> None:
 
         started = time.perf_counter()
         sample_load(today=None)
-        topics_compute(week_start=WEEK)
+        _store_vectors()
+        for week in TOPIC_WEEKS:
+            topics_compute(week_start=week)
         bench.record("setup_sample_and_topics_s", time.perf_counter() - started, unit="s")
-        top10 = {
-            e.paper.pk for e in trending_papers(window="week", day=date(2026, 6, 14), limit=10)
-        }
+        week_end = WEEK + timedelta(days=6)
+        top10 = {e.paper.pk for e in trending_papers(window="week", day=week_end, limit=10)}
         for name, client in _clients(args.backends.split(",")):
             _measure(bench, name, client, args.items, top10)
 
