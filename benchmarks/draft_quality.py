@@ -118,6 +118,7 @@ def _measure(
         f"{name}_supported_sentence_share", len(supported) / max(1, len(evidence)), unit="sentences"
     )
     bench.record(f"{name}_top10_trending_coverage", len({i.paper_id for i in rows} & top10) / 10)
+    bench.record(f"{name}_top10_trending_coverage_max", min(items, 10) / 10)
     bench.record(f"{name}_words_per_section", statistics.mean(words), unit="words")
     bench.record(f"{name}_seconds_per_draft", elapsed, unit="s")
     bench.record(f"{name}_llm_calls", calls.count())

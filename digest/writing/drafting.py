@@ -124,10 +124,12 @@ def theme_choose(*, week_start: date, item_count: int) -> ThemeChoice:
     the rest are the week's best trending papers. A week without trending signals takes
     its largest topic's most central papers, then its newest.
     """
+    # A paper only Hugging Face has described yet (a stub) still has arXiv's abstract
+    # from it, enough to write and ground a section; one with no abstract is skipped.
     entries = [
         e
         for e in trending_papers(window="week", day=week_end(week_start), limit=TRENDING_POOL)
-        if e.paper.is_complete and e.paper.abstract_text
+        if e.paper.abstract_text and not e.paper.withdrawn
     ]
     ranked = [e.paper.pk for e in entries]
     topic_of = _latest_topics(ranked)

@@ -167,3 +167,15 @@ def test_a_model_theme_is_cleaned_of_quotes_dashes_and_a_subtitle(
     draft = _draft(ScriptedClient(answer=answer), item_count=1)
     assert draft.theme == "3D-Scaling"
     assert draft.title == "AI Research Roundup 26.06.12 - 3D-Scaling"
+
+
+def test_a_trending_paper_known_only_from_hugging_face_is_drafted_from_its_abstract(
+    week_papers: list[Paper],
+) -> None:
+    Paper.objects.filter(pk=week_papers[0].pk).update(is_complete=False, announced_on=None)
+    Paper.objects.filter(pk=week_papers[1].pk).update(abstract_text="", abstract="")
+
+    choice = drafting.theme_choose(week_start=WEEK, item_count=3)
+
+    assert week_papers[0].pk in choice.paper_ids
+    assert week_papers[1].pk not in choice.paper_ids  # nothing to write a section from
