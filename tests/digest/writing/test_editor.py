@@ -253,3 +253,29 @@ def test_an_editor_requests_a_draft_and_the_task_is_queued(
     assert response["Location"] == f"/editor/drafts/{draft.pk}/"
     assert (draft.week_start, draft.item_count, draft.generation) == (WEEK, 4, "queued")
     assert len(callbacks) == 1
+
+
+def test_the_drafts_list_and_a_published_draft_show_their_state(draft: Draft, editor: User) -> None:
+    client = _as(editor)
+    assert "AI Research Roundup 26.06.12 - Scaling and Experts" in (
+        client.get("/editor/drafts/").content.decode()
+    )
+    _post(client, f"/editor/drafts/{draft.pk}/publish/", {})
+    log = ResearchLog.objects.get()
+    listing = client.get("/editor/drafts/").content.decode()
+    assert f'<a href="/logs/{log.slug}/">Research Log #001</a>' in listing
+    page = client.get(f"/editor/drafts/{draft.pk}/").content.decode()
+    assert "Published as" in page and 'name="intro"' not in page  # no longer editable
+
+
+def test_scheduling_from_the_editor_needs_a_future_time(draft: Draft, editor: User) -> None:
+    client = _as(editor)
+    url = f"/editor/drafts/{draft.pk}/schedule/"
+    response = _post(client, url, {"version": draft.version, "at": "2020-01-01T10:00"})
+    assert (
+        response.status_code == 400 and "Choose a time in the future" in response.content.decode()
+    )
+
+    _post(client, url, {"version": draft.version, "at": "2099-01-01T10:00"})
+    draft.refresh_from_db()
+    assert draft.status == Draft.Status.SCHEDULED and draft.scheduled_at.year == 2099
