@@ -16,7 +16,8 @@ from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
 from django.core.cache import cache
 from django.db.models import Count, F, Max, Q, QuerySet
 
-from digest.models import Bookmark, Follow, Upvote
+from digest.models import Bookmark, Follow, ResearchLog, Upvote
+from digest.writing.selectors import logs_discussing
 from papers.models import Author, Paper, Topic, TopicPaper, TrendingSignal
 from papers.selectors import papers_with_authors, similar_papers
 from papers.trending import ScoreParts, paper_trending_parts, trending_papers
@@ -86,7 +87,7 @@ class PaperPage:
     site_upvotes: int
     day: date
     trending: ScoreParts | None = None  # this week's score and its parts
-    logs: list[object] = field(default_factory=list)  # research logs: no model exists yet
+    logs: list[ResearchLog] = field(default_factory=list)  # the logs that discuss the paper
 
     @property
     def paper(self) -> Paper:
@@ -327,6 +328,7 @@ def paper_page(
         site_upvotes=card.site_upvotes,
         day=day,
         trending=paper_trending_parts(paper_id=paper.pk, window=TRENDING_WINDOW_ON_PAPER, day=day),
+        logs=logs_discussing(paper_id=paper.pk),
     )
 
 

@@ -235,3 +235,28 @@ class PaperView(models.Model):
 
     def __str__(self) -> str:
         return f"{self.count} views of paper {self.paper_id} on {self.day}"
+
+
+# The writing domain (drafts, revisions, research logs) lives in its own module.
+from digest.writing.models import (  # noqa: E402
+    Draft,
+    DraftItem,
+    LLMCall,
+    ResearchLog,
+    Revision,
+)
+
+__all__ = [
+    "Bookmark",
+    "Delivery",
+    "Draft",
+    "DraftItem",
+    "Edition",
+    "Follow",
+    "LLMCall",
+    "PaperView",
+    "ResearchLog",
+    "Revision",
+    "Subscriber",
+    "Upvote",
+]

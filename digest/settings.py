@@ -371,3 +371,19 @@ WHITENOISE_AUTOREFRESH = DEBUG
 BM25_K1 = env.float("BM25_K1", default=1.2)
 BM25_B = env.float("BM25_B", default=0.75)
 BM25_DRIFT = env.float("BM25_DRIFT", default=0.02)
+
+# --- Writing: drafts and research logs ------------------------------------------------
+# Papers per weekly draft (editors can change it per draft), the tokens one draft may
+# spend on the model, and the longest answer asked for one paper's section.
+DIGEST_DRAFT_ITEMS = env.int("DIGEST_DRAFT_ITEMS", default=5)
+DIGEST_DRAFT_TOKEN_BUDGET = env.int("DIGEST_DRAFT_TOKEN_BUDGET", default=12000)
+DIGEST_SECTION_MAX_TOKENS = env.int("DIGEST_SECTION_MAX_TOKENS", default=320)
+CELERY_BEAT_SCHEDULE["publish-due-logs"] = {
+    "task": "digest.tasks.publish_due_logs",
+    "schedule": crontab(minute="*/5"),
+}
+# Friday morning, after the week's topics: the week's draft, ready for the editors.
+CELERY_BEAT_SCHEDULE["draft-week"] = {
+    "task": "digest.tasks.draft_week",
+    "schedule": crontab(minute=30, hour=6, day_of_week="fri"),
+}

@@ -69,3 +69,19 @@ def refresh_derived_data() -> None:
     from digest.pipeline import refresh_derived_data as chain
 
     chain().apply_async()
+
+
+# Writing: drafting, scheduled publishing, the log's email (digest/writing/tasks.py).
+from digest.writing.tasks import draft_week, publish_due_logs, send_research_log  # noqa: E402
+
+__all__ = [
+    "draft_week",
+    "echo",
+    "publish_due_logs",
+    "refresh_derived_data",
+    "run_daily_pipeline",
+    "send_daily_digest",
+    "send_edition_batch",
+    "send_research_log",
+    "send_subscription_email",
+]

@@ -45,5 +45,6 @@ urlpatterns = [
     path("trending/", views.trending, name="trending"),
     path("about/trending/", views.about_trending, name="about_trending"),
     path("", include("search.urls")),
+    path("", include("digest.writing.urls")),
     path("admin/", admin.site.urls),
 ]
