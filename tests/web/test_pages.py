@@ -209,7 +209,7 @@ def _reader(papers: list[Paper]) -> object:
 QUERY_BOUNDS = {
     "/": 15,
     "/?window=month": 15,
-    "paper": 17,
+    "paper": 18,  # with the research logs that discuss it
     "author": 12,
     "/categories/cs.CL/": 18,
     "/search?q=attention": 9,
