@@ -226,3 +226,43 @@ def test_the_embed_task_embeds_papers_on_a_real_worker(
     assert set(PaperEmbedding.objects.values_list("paper_id", flat=True)) == set(ids)
     assert embed_papers.delay().get(timeout=120)["embedded"] == SAMPLE_PAPERS - 3
     assert _needing() == 0
+
+
+class _CountingEncoder:
+    def __init__(self) -> None:
+        self.calls: list[list[str]] = []
+
+    def encode(self, texts: list[str]) -> np.ndarray:
+        self.calls.append(texts)
+        return np.full((len(texts), 384), 1 / np.sqrt(384), dtype=np.float32)
+
+
+def test_a_repeated_query_is_embedded_once_per_model(monkeypatch: pytest.MonkeyPatch) -> None:
+    from papers.embeddings import encoder
+
+    counting = _CountingEncoder()
+    monkeypatch.setattr(encoder, "query_encoder", lambda: counting)
+    encoder.clear_query_vector_cache()
+    first = encode_query("graph  neural\nnets")
+    again = encode_query(" graph neural nets ")
+    with override_settings(EMBEDDING_MODEL="another-model"):
+        encode_query("graph neural nets")
+    encoder.clear_query_vector_cache()
+    assert counting.calls == [["graph neural nets"], ["graph neural nets"]]
+    assert again is first
+    assert not first.flags.writeable  # a caller cannot corrupt the cached vector
+
+
+def test_the_query_vector_cache_forgets_the_least_recent_beyond_its_size(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    from papers.embeddings import encoder
+
+    counting = _CountingEncoder()
+    monkeypatch.setattr(encoder, "query_encoder", lambda: counting)
+    monkeypatch.setattr(encoder, "QUERY_VECTOR_CACHE_SIZE", 2)
+    encoder.clear_query_vector_cache()
+    for query in ("a", "b", "a", "c", "a", "b"):
+        encode_query(query)
+    encoder.clear_query_vector_cache()
+    assert [texts[0] for texts in counting.calls] == ["a", "b", "c", "b"]
