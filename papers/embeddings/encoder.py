@@ -116,7 +116,13 @@ def query_encoder() -> QueryEncoder:
 
 def _load(name: str, device: str) -> Any:
     os.environ.setdefault("HF_HUB_OFFLINE", "1")  # never reach for the network at run time
+    import torch
     from sentence_transformers import SentenceTransformer
+
+    if device == "cpu" and settings.EMBEDDING_TORCH_THREADS > 0:
+        torch.set_num_threads(settings.EMBEDDING_TORCH_THREADS)
+    if device.startswith("cuda") and not torch.cuda.is_available():
+        raise EmbeddingError(f"EMBEDDING_DEVICE is {device!r} but torch sees no CUDA device")
 
     path = model_path(name=name)
     try:

@@ -228,6 +228,36 @@ def test_the_embed_task_embeds_papers_on_a_real_worker(
     assert _needing() == 0
 
 
+@pytest.mark.django_db
+def test_the_backlog_comes_in_chunks_of_the_papers_still_lacking_a_vector(
+    papers: list[Paper],
+) -> None:
+    from papers.selectors import embedding_backlog_chunks
+
+    papers_embed(paper_ids=[papers[0].pk])
+    chunks = list(embedding_backlog_chunks(model_name=settings.EMBEDDING_MODEL, size=5))
+    assert [len(chunk) for chunk in chunks] == [5, 5, 1]
+    assert [pk for chunk in chunks for pk in chunk] == sorted(p.pk for p in papers[1:])
+
+
+@pytest.mark.celery_worker
+@pytest.mark.django_db(transaction=True)
+def test_the_backlog_is_fanned_out_as_one_embed_task_per_chunk(
+    papers: list[Paper], celery_worker_process: object
+) -> None:
+    import time
+
+    from papers.tasks import queue_embeddings
+
+    with override_settings(EMBEDDING_TASK_CHUNK=5):
+        assert queue_embeddings() == 3  # 12 papers: 5 + 5 + 2, embedded by the worker
+    deadline = time.monotonic() + 180
+    while _needing() and time.monotonic() < deadline:
+        time.sleep(0.5)
+    assert _needing() == 0
+    assert PaperEmbedding.objects.count() == SAMPLE_PAPERS
+
+
 class _CountingEncoder:
     def __init__(self) -> None:
         self.calls: list[list[str]] = []
