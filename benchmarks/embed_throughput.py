@@ -1,11 +1,23 @@
 """Embedding throughput (documents) and latency (queries), per backend, on real abstracts.
 
-    python benchmarks/embed_throughput.py [--papers 200] [--queries 100]
+    python benchmarks/embed_throughput.py [--papers 200] [--queries 100] [--workers 1,2]
 
 Documents: title + abstract of real sample papers (256-token cap, as the model reads
 them), encoded in batches of EMBEDDING_BATCH_SIZE, then the whole ``papers_embed``
 service (encode + upsert) in a scratch database. Queries: the first six words of real
 titles, one at a time, as a search box sends them.
+
+Scale-out: 1, 2, … embed worker processes (spawned, torch threads per process set so that
+processes x threads = cores, as EMBEDDING_TORCH_THREADS does for a Celery worker) take
+chunks of paper ids from one queue and run the real ``papers_embed`` service on them, as
+``embed_papers`` tasks fanned out by ``queue_embeddings`` would; throughput is counted
+from when every process has its model loaded. On more machines (or a GPU worker,
+EMBEDDING_DEVICE=cuda) the same chunks spread the same way.
+
+The ceiling: the FLOPs the model needs for these documents, counted from their real token
+lengths padded per batch as sentence-transformers pads them (per layer and token: 24 h^2
+for the projections and feed-forward, 4 L h for attention; h = 384, 6 layers), divided
+into the GFLOP/s torch's matrix multiply reaches on this CPU for the model's shapes.
 """
 
 from __future__ import annotations
@@ -45,6 +57,7 @@ def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--papers", type=int, default=200)
     parser.add_argument("--queries", type=int, default=100)
+    parser.add_argument("--workers", default="1,2", help="embed worker processes to try")
     args = parser.parse_args()
     os.environ.setdefault("DIGEST_BENCH_DB", "digest_bench_embed")
     from benchmarks.ingest import sample_records
@@ -89,6 +102,103 @@ def main() -> None:
         rerun = papers_embed()
         bench.record("service_rerun_embedded", rerun.embedded, unit="papers", target="0")
         bench.record("service_rerun_s", time.perf_counter() - started, unit="s")
+        cores = os.cpu_count() or 1
+        flops = flops_per_doc(texts, batch=batch)
+        gflops = gemm_gflops(threads=cores)
+        ceiling = gflops * 1e9 / flops
+        bench.record("model_gflop_per_doc", flops / 1e9, unit="GFLOP")
+        bench.record("gemm_gflop_per_s", gflops, unit="GFLOP/s")
+        bench.record("ceiling_docs_per_s", ceiling, unit="docs/s")
+        bench.record("service_share_of_ceiling", counts.embedded / elapsed / ceiling,
+                     target=">= 0.9")  # fmt: skip
+        scale_out(bench, workers=[int(n) for n in args.workers.split(",")], chunk=batch)
+
+
+def flops_per_doc(texts: list[str], *, batch: int) -> float:
+    """Mean FLOPs to encode one of ``texts`` with all-MiniLM-L6-v2-like shapes, padding included."""
+    from papers.embeddings.encoder import document_encoder
+
+    model = document_encoder().model
+    config = model[0].auto_model.config
+    hidden, layers, inter = config.hidden_size, config.num_hidden_layers, config.intermediate_size
+    lengths = sorted(
+        len(ids) for ids in model.tokenizer(texts, truncation=True,
+                                            max_length=model.max_seq_length)["input_ids"]
+    )  # fmt: skip
+    total = 0.0
+    for start in range(0, len(lengths), batch):
+        chunk = lengths[start : start + batch]
+        padded = max(chunk)
+        per_token = 2 * (4 * hidden * hidden + 2 * hidden * inter) + 4 * padded * hidden
+        total += len(chunk) * padded * per_token * layers
+    return total / len(lengths)
+
+
+def gemm_gflops(*, tokens: int = 4096, threads: int) -> float:
+    """Best of several float32 matmuls of the model's feed-forward shape, in GFLOP/s."""
+    import torch
+
+    torch.set_num_threads(threads)
+    a, b = torch.randn(tokens, 384), torch.randn(384, 1536)
+    best = 0.0
+    for _ in range(20):
+        started = time.perf_counter()
+        torch.mm(a, b)
+        best = max(best, 2 * tokens * 384 * 1536 / (time.perf_counter() - started) / 1e9)
+    return best
+
+
+def _embed_worker(database: str, threads: int, chunks, results, start) -> None:  # type: ignore[no-untyped-def]
+    os.environ["EMBEDDING_TORCH_THREADS"] = str(threads)
+    from benchmarks.harness import setup_django
+
+    setup_django()
+    from django.db import connections
+
+    connections["default"].settings_dict["NAME"] = database
+    from papers.embeddings.encoder import document_encoder
+    from papers.services.embeddings import papers_embed
+
+    document_encoder().encode(["warm up the model"] * 4)
+    results.put("ready")
+    start.wait()
+    embedded = 0
+    while (chunk := chunks.get()) is not None:
+        embedded += papers_embed(paper_ids=chunk, only_missing=False).embedded
+    results.put(embedded)
+
+
+def scale_out(bench: Benchmark, *, workers: list[int], chunk: int) -> None:
+    import multiprocessing
+
+    from django.db import connection
+
+    from papers.models import Paper
+
+    ids = list(Paper.objects.order_by("pk").values_list("pk", flat=True))
+    cores = os.cpu_count() or 1
+    context = multiprocessing.get_context("spawn")
+    for count in workers:
+        threads = max(1, cores // count)
+        chunks, results, start = context.Queue(), context.Queue(), context.Event()
+        args = (connection.settings_dict["NAME"], threads, chunks, results, start)
+        processes = [context.Process(target=_embed_worker, args=args) for _ in range(count)]
+        for process in processes:
+            process.start()
+        for _ in processes:
+            results.get(timeout=300)
+        for start_at in range(0, len(ids), chunk):
+            chunks.put(ids[start_at : start_at + chunk])
+        for _ in processes:
+            chunks.put(None)
+        started = time.perf_counter()
+        start.set()
+        embedded = sum(results.get(timeout=3600) for _ in processes)
+        elapsed = time.perf_counter() - started
+        for process in processes:
+            process.join()
+        bench.record(f"workers_{count}x{threads}_threads_docs_per_s", embedded / elapsed,
+                     unit="docs/s")  # fmt: skip
 
 
 if __name__ == "__main__":

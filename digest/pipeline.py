@@ -14,13 +14,16 @@ from __future__ import annotations
 from celery import chain
 from celery.canvas import Signature
 
-from papers.tasks import embed_papers, harvest_arxiv, harvest_reconcile, harvest_rss
+from papers.tasks import harvest_arxiv, harvest_reconcile, harvest_rss, queue_embeddings
 from search.tasks import bm25_index
 
 
 def refresh_derived_data() -> Signature:
-    """After papers change: make keyword and then semantic search see them."""
-    return chain(bm25_index.si(), embed_papers.si())
+    """After papers change: make keyword and then semantic search see them.
+
+    Embedding is fanned out in chunks across the embed workers (``queue_embeddings``).
+    """
+    return chain(bm25_index.si(), queue_embeddings.si())
 
 
 def daily_pipeline() -> Signature:

@@ -233,6 +233,12 @@ EMBEDDING_DIMENSIONS = env.int("EMBEDDING_DIMENSIONS", default=384)
 # Queries through ONNX Runtime (exported once, cached under DATA_DIR/models) when it is
 # installed and the model is mean-pooled; "torch" forces sentence-transformers.
 EMBEDDING_QUERY_BACKEND = env.str("EMBEDDING_QUERY_BACKEND", default="onnx")
+# Threads of torch's CPU matrix multiplies per process (0: torch's default, all cores).
+# Several embed worker processes on one machine: processes x threads = cores.
+EMBEDDING_TORCH_THREADS = env.int("EMBEDDING_TORCH_THREADS", default=0)
+# Papers per embed task: the backlog is fanned out in chunks of this size, so that every
+# embed worker process, on any machine, takes its share (papers.tasks.queue_embeddings).
+EMBEDDING_TASK_CHUNK = env.int("EMBEDDING_TASK_CHUNK", default=256)
 
 # --- LLM -------------------------------------------------------------------------------
 # auto: the OpenAI-compatible endpoint when one is configured, else the local model when the

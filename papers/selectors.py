@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from datetime import date, timedelta
+from itertools import islice
 
 from django.conf import settings
 from django.db import connection
@@ -41,6 +43,14 @@ def papers_needing_embedding(
         text_hash=embedding_text_hash_sql(title="title_text", abstract="abstract_text"),
     )
     return papers.filter(~Exists(current))
+
+
+def embedding_backlog_chunks(*, model_name: str, size: int) -> Iterator[list[int]]:
+    """Ids of the papers without a current vector, ``size`` at a time, in id order."""
+    ids = papers_needing_embedding(model_name=model_name).values_list("pk", flat=True)
+    iterator = ids.iterator(chunk_size=max(size, 2000))
+    while chunk := list(islice(iterator, size)):
+        yield chunk
 
 
 class _Sha256Hex(Func):

@@ -8,11 +8,13 @@ from typing import Any
 
 from celery import shared_task
 from celery.utils.log import get_task_logger
+from django.conf import settings
 from django.utils import timezone
 
 from digest.lib.tasks import DATABASE_RETRY
 from papers.harvest.sources import default_params
 from papers.models import HarvestRun
+from papers.selectors import embedding_backlog_chunks
 from papers.services.embeddings import papers_embed
 from papers.services.harvest import HarvestAlreadyRunning, harvest_source
 
@@ -76,6 +78,20 @@ def harvest_reconcile(self: Any, params: dict[str, Any] | None = None) -> int | 
 def embed_papers(paper_ids: list[int] | None = None) -> dict[str, int]:
     """Embed the given papers, or every paper lacking a current vector; idempotent."""
     return asdict(papers_embed(paper_ids=paper_ids))
+
+
+@shared_task(name="papers.tasks.queue_embeddings", **DATABASE_RETRY)
+def queue_embeddings() -> int:
+    """Fan the embedding backlog out, one ``embed_papers`` task per chunk; returns the count.
+
+    Each chunk goes to the ``embed`` queue, so every embed worker process on every machine
+    (CPU or GPU) takes chunks as it frees up. Idempotent: a chunk queued twice embeds its
+    papers once, the second task finds them current.
+    """
+    chunks = embedding_backlog_chunks(
+        model_name=settings.EMBEDDING_MODEL, size=settings.EMBEDDING_TASK_CHUNK
+    )
+    return sum(1 for chunk in chunks if embed_papers.delay(paper_ids=chunk))
 
 
 @shared_task(name="papers.tasks.compute_topics", **DATABASE_RETRY)

@@ -9,11 +9,11 @@ from datetime import date
 
 import numpy as np
 from django.db import connection
+from django.db.models import Prefetch
 from django.utils.html import escape
 from django.utils.safestring import SafeString, mark_safe
 
-from papers.models import Paper
-from papers.selectors import papers_with_authors
+from papers.models import Authorship, Paper
 from search.fusion import MODES, SORTS, Filters, RankedId, filtered_listing, fused_ranking
 from search.query import ParsedQuery, SearchQueryError, parse_query
 
@@ -125,7 +125,11 @@ def _query_vector(text: str) -> np.ndarray | None:
 
 def _hits(ranked: list[RankedId], *, text: str) -> list[SearchHit]:
     ids = [r.paper_id for r in ranked]
-    papers = papers_with_authors().in_bulk(ids)
+    papers = (
+        Paper.objects.only(*_HIT_FIELDS)
+        .prefetch_related(Prefetch("authorships", queryset=_BYLINES))
+        .in_bulk(ids)
+    )
     highlights = _highlights(ids, text=text) if text else {}
     hits = []
     for r in ranked:
@@ -134,6 +138,15 @@ def _hits(ranked: list[RankedId], *, text: str) -> list[SearchHit]:
         hits.append(SearchHit(paper, r.score, r.keyword_rank, r.semantic_rank,
                               _marked(title), _marked(snippet)))  # fmt: skip
     return hits
+
+
+# What a result shows (the page and the API): not the raw LaTeX, comments, references.
+_HIT_FIELDS = ("id", "arxiv_id", "version", "title_text", "abstract_text", "categories",
+               "submitted_at")  # fmt: skip
+# Bylines with their authors in one query (not two), names only.
+_BYLINES = Authorship.objects.select_related("author").only(
+    "paper_id", "position", "author__id", "author__name"
+)
 
 
 def _highlights(ids: list[int], *, text: str) -> dict[int, tuple[str, str]]:

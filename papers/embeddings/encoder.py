@@ -12,6 +12,7 @@ from __future__ import annotations
 import logging
 import os
 import threading
+from collections import OrderedDict
 from pathlib import Path
 from typing import Any, Protocol
 
@@ -25,6 +26,11 @@ PACKAGED_MODEL = "all-MiniLM-L6-v2"
 _lock = threading.RLock()  # the query encoder may load the document encoder while holding it
 _encoders: dict[tuple[str, str], TorchEncoder] = {}
 _query_encoders: dict[tuple[str, str, str], QueryEncoder] = {}
+# Query vectors by (model, query with runs of whitespace collapsed: the tokenizer splits on
+# whitespace, so the vector is the same). As-you-type search and pagination repeat queries;
+# 4,096 vectors of 384 floats are 6 MiB per process.
+QUERY_VECTOR_CACHE_SIZE = 4096
+_query_vectors: OrderedDict[tuple[str, str], np.ndarray] = OrderedDict()
 
 
 class EmbeddingError(Exception):
@@ -58,8 +64,25 @@ def encode_documents(texts: list[str]) -> np.ndarray:
 
 
 def encode_query(text: str) -> np.ndarray:
-    """One unit-length float32 vector for a search query."""
-    return _checked(query_encoder().encode([text]))[0]
+    """One unit-length float32 vector for a search query (cached per model and query)."""
+    key = (settings.EMBEDDING_MODEL, " ".join(text.split()))
+    with _lock:
+        vector = _query_vectors.get(key)
+        if vector is not None:
+            _query_vectors.move_to_end(key)
+            return vector
+    vector = _checked(query_encoder().encode([key[1]]))[0]
+    vector.setflags(write=False)  # shared by every later search for the same words
+    with _lock:
+        _query_vectors[key] = vector
+        while len(_query_vectors) > QUERY_VECTOR_CACHE_SIZE:
+            _query_vectors.popitem(last=False)
+    return vector
+
+
+def clear_query_vector_cache() -> None:
+    with _lock:
+        _query_vectors.clear()
 
 
 def model_path(*, name: str) -> str:
@@ -93,7 +116,13 @@ def query_encoder() -> QueryEncoder:
 
 def _load(name: str, device: str) -> Any:
     os.environ.setdefault("HF_HUB_OFFLINE", "1")  # never reach for the network at run time
+    import torch
     from sentence_transformers import SentenceTransformer
+
+    if device == "cpu" and settings.EMBEDDING_TORCH_THREADS > 0:
+        torch.set_num_threads(settings.EMBEDDING_TORCH_THREADS)
+    if device.startswith("cuda") and not torch.cuda.is_available():
+        raise EmbeddingError(f"EMBEDDING_DEVICE is {device!r} but torch sees no CUDA device")
 
     path = model_path(name=name)
     try:
@@ -138,3 +167,4 @@ def clear_cache() -> None:
     with _lock:
         _encoders.clear()
         _query_encoders.clear()
+        _query_vectors.clear()

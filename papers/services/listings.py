@@ -8,6 +8,7 @@ from datetime import date
 
 from django.db import connection, transaction
 
+from digest.lib.sql import execute_binary
 from papers.harvest.records import ListingEntry
 from papers.models import AnnouncementDay
 
@@ -20,8 +21,8 @@ SELECT day, category,
        ARRAY(SELECT jsonb_array_elements_text(new_ids)),
        ARRAY(SELECT jsonb_array_elements_text(cross_ids)),
        ARRAY(SELECT jsonb_array_elements_text(replaced_ids)), 0
-FROM unnest(%(day)s::date[], %(category)s::text[], %(new)s::jsonb[], %(cross)s::jsonb[],
-            %(replaced)s::jsonb[]) AS t(day, category, new_ids, cross_ids, replaced_ids)
+FROM unnest(%(day)b::date[], %(category)b::text[], %(new)b::jsonb[], %(cross)b::jsonb[],
+            %(replaced)b::jsonb[]) AS t(day, category, new_ids, cross_ids, replaced_ids)
 ON CONFLICT (day, category) DO UPDATE SET
     new_ids = ARRAY(SELECT DISTINCT i FROM unnest(a.new_ids || EXCLUDED.new_ids) i ORDER BY i),
     cross_ids = ARRAY(
@@ -35,7 +36,7 @@ UPDATE papers_announcementday a SET
     stored = (SELECT count(*) FROM papers_paper p
               WHERE p.is_complete AND p.arxiv_id = ANY(a.new_ids || a.cross_ids || a.replaced_ids)),
     checked_at = now()
-WHERE (a.day, a.category) IN (SELECT * FROM unnest(%s::date[], %s::text[]))
+WHERE (a.day, a.category) IN (SELECT * FROM unnest(%b::date[], %b::text[]))
 """
 
 _MISSING_SQL = """
@@ -64,9 +65,9 @@ def listings_record(*, entries: list[ListingEntry]) -> None:
     if not grouped:
         return
     keys = sorted(grouped)
-    with transaction.atomic(), connection.cursor() as cursor:
-        cursor.execute(_MERGE_SQL, _columns(keys, grouped))
-        cursor.execute(_REFRESH_SQL, [[day for day, _ in keys], [cat for _, cat in keys]])
+    with transaction.atomic():
+        execute_binary(_MERGE_SQL, _columns(keys, grouped))
+        execute_binary(_REFRESH_SQL, [[day for day, _ in keys], [cat for _, cat in keys]])
 
 
 def _columns(
@@ -84,8 +85,7 @@ def _columns(
 
 def announcement_day_refresh(*, day: date, category: str) -> AnnouncementDay:
     """Recount how many of the day's announced papers are stored complete; stamp checked_at."""
-    with connection.cursor() as cursor:
-        cursor.execute(_REFRESH_SQL, [[day], [category]])
+    execute_binary(_REFRESH_SQL, [[day], [category]])
     return AnnouncementDay.objects.get(day=day, category=category)
 
 

@@ -6,8 +6,9 @@ import json
 from collections.abc import Iterable
 from itertools import islice
 
-from django.db import connection, transaction
+from django.db import transaction
 
+from digest.lib.sql import fetch_binary
 from papers.harvest.records import TrendingRecord
 from papers.services.papers import BATCH_SIZE, UpsertCounts, papers_upsert
 
@@ -42,11 +43,11 @@ def _first_per_key(records: Iterable[TrendingRecord]) -> list[TrendingRecord]:
 _UPSERT_SQL = """
 WITH incoming AS (
     SELECT * FROM unnest(
-        %(source)s::text[], %(day)s::date[], %(arxiv_id)s::text[], %(rank)s::int[],
-        %(upvotes)s::int[], %(comments)s::int[], %(submitted_by)s::text[],
-        %(github_repo)s::text[], %(github_stars)s::int[], %(project_page)s::text[],
-        %(ai_summary)s::text[], %(ai_keywords)s::jsonb[], %(organization)s::text[],
-        %(extra)s::jsonb[]
+        %(source)b::text[], %(day)b::date[], %(arxiv_id)b::text[], %(rank)b::int[],
+        %(upvotes)b::int[], %(comments)b::int[], %(submitted_by)b::text[],
+        %(github_repo)b::text[], %(github_stars)b::int[], %(project_page)b::text[],
+        %(ai_summary)b::text[], %(ai_keywords)b::jsonb[], %(organization)b::text[],
+        %(extra)b::jsonb[]
     ) AS t(source, day, arxiv_id, rank, upvotes, comments, submitted_by, github_repo,
            github_stars, project_page, ai_summary, ai_keywords, organization, extra)
 )
@@ -72,15 +73,13 @@ WHERE (s.rank, s.upvotes, s.comments, s.submitted_by, s.github_repo, s.github_st
 RETURNING (s.xmax = 0) AS inserted
 """
 
-_EXISTING_SQL = "SELECT arxiv_id FROM papers_paper WHERE arxiv_id = ANY(%s)"
+_EXISTING_SQL = "SELECT arxiv_id FROM papers_paper WHERE arxiv_id = ANY(%b::text[])"
 
 
 def _upsert_batch(records: list[TrendingRecord]) -> UpsertCounts:
-    with connection.cursor() as cursor:
-        cursor.execute(_EXISTING_SQL, [sorted({r.arxiv_id for r in records})])
-        existing = {arxiv_id for (arxiv_id,) in cursor.fetchall()}
-        cursor.execute(_UPSERT_SQL, _columns(records))
-        written = [inserted for (inserted,) in cursor.fetchall()]
+    ids = sorted({r.arxiv_id for r in records})
+    existing = {row[0] for row in fetch_binary(_EXISTING_SQL, [ids])}
+    written = [bool(row[0]) for row in fetch_binary(_UPSERT_SQL, _columns(records))]
     new = sum(written)
     matched = sum(1 for r in records if r.arxiv_id in existing)  # the rest have no paper row
     return UpsertCounts(

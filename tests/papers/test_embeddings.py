@@ -226,3 +226,73 @@ def test_the_embed_task_embeds_papers_on_a_real_worker(
     assert set(PaperEmbedding.objects.values_list("paper_id", flat=True)) == set(ids)
     assert embed_papers.delay().get(timeout=120)["embedded"] == SAMPLE_PAPERS - 3
     assert _needing() == 0
+
+
+@pytest.mark.django_db
+def test_the_backlog_comes_in_chunks_of_the_papers_still_lacking_a_vector(
+    papers: list[Paper],
+) -> None:
+    from papers.selectors import embedding_backlog_chunks
+
+    papers_embed(paper_ids=[papers[0].pk])
+    chunks = list(embedding_backlog_chunks(model_name=settings.EMBEDDING_MODEL, size=5))
+    assert [len(chunk) for chunk in chunks] == [5, 5, 1]
+    assert [pk for chunk in chunks for pk in chunk] == sorted(p.pk for p in papers[1:])
+
+
+@pytest.mark.celery_worker
+@pytest.mark.django_db(transaction=True)
+def test_the_backlog_is_fanned_out_as_one_embed_task_per_chunk(
+    papers: list[Paper], celery_worker_process: object
+) -> None:
+    import time
+
+    from papers.tasks import queue_embeddings
+
+    with override_settings(EMBEDDING_TASK_CHUNK=5):
+        assert queue_embeddings() == 3  # 12 papers: 5 + 5 + 2, embedded by the worker
+    deadline = time.monotonic() + 180
+    while _needing() and time.monotonic() < deadline:
+        time.sleep(0.5)
+    assert _needing() == 0
+    assert PaperEmbedding.objects.count() == SAMPLE_PAPERS
+
+
+class _CountingEncoder:
+    def __init__(self) -> None:
+        self.calls: list[list[str]] = []
+
+    def encode(self, texts: list[str]) -> np.ndarray:
+        self.calls.append(texts)
+        return np.full((len(texts), 384), 1 / np.sqrt(384), dtype=np.float32)
+
+
+def test_a_repeated_query_is_embedded_once_per_model(monkeypatch: pytest.MonkeyPatch) -> None:
+    from papers.embeddings import encoder
+
+    counting = _CountingEncoder()
+    monkeypatch.setattr(encoder, "query_encoder", lambda: counting)
+    encoder.clear_query_vector_cache()
+    first = encode_query("graph  neural\nnets")
+    again = encode_query(" graph neural nets ")
+    with override_settings(EMBEDDING_MODEL="another-model"):
+        encode_query("graph neural nets")
+    encoder.clear_query_vector_cache()
+    assert counting.calls == [["graph neural nets"], ["graph neural nets"]]
+    assert again is first
+    assert not first.flags.writeable  # a caller cannot corrupt the cached vector
+
+
+def test_the_query_vector_cache_forgets_the_least_recent_beyond_its_size(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    from papers.embeddings import encoder
+
+    counting = _CountingEncoder()
+    monkeypatch.setattr(encoder, "query_encoder", lambda: counting)
+    monkeypatch.setattr(encoder, "QUERY_VECTOR_CACHE_SIZE", 2)
+    encoder.clear_query_vector_cache()
+    for query in ("a", "b", "a", "c", "a", "b"):
+        encode_query(query)
+    encoder.clear_query_vector_cache()
+    assert [texts[0] for texts in counting.calls] == ["a", "b", "c", "b"]

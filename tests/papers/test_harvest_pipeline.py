@@ -111,5 +111,5 @@ def test_the_daily_pipeline_runs_harvests_then_indexing_then_embedding() -> None
     ]
     assert [t.task for t in daily_pipeline().tasks[3:]] == [
         "search.tasks.bm25_index",
-        "papers.tasks.embed_papers",
+        "papers.tasks.queue_embeddings",
     ]

@@ -152,3 +152,35 @@ def test_a_listing_fills_in_the_announcement_day_without_overwriting_metadata() 
     papers_upsert(records=[listed])
     paper = Paper.objects.get(arxiv_id=from_api.arxiv_id)
     assert (paper.announced_on, paper.doi) == (date(2026, 6, 2), "10.1/x")
+
+
+def test_an_author_remembered_by_the_process_but_since_deleted_is_created_again() -> None:
+    from papers.services import papers as papers_service
+
+    first, second = ArxivRecordFactory.build_batch(2)
+    papers_upsert(records=[first])
+    Paper.objects.all().delete()
+    Author.objects.all().delete()
+    # As after a committed batch: the process believes both authors are stored.
+    papers_service._remember_authors({"ada lovelace": "Ada Lovelace", "josé ramírez": "x"})
+    counts = papers_upsert(records=[second])
+    assert counts.new == 1
+    paper = Paper.objects.get(arxiv_id=second.arxiv_id)
+    assert [a.name for a in paper.authors.order_by("authorships__position")] == [
+        "Ada Lovelace",
+        "José Ramírez",
+    ]
+
+
+def test_authors_are_remembered_only_once_their_batch_commits(
+    django_capture_on_commit_callbacks,
+) -> None:
+    from papers.services import papers as papers_service
+
+    papers_service._known_authors.clear()
+    with django_capture_on_commit_callbacks(execute=False) as callbacks:
+        papers_upsert(records=[ArxivRecordFactory.build()])
+    assert "ada lovelace" not in papers_service._known_authors
+    for callback in callbacks:
+        callback()
+    assert {"ada lovelace", "josé ramírez"} <= papers_service._known_authors
