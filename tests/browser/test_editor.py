@@ -94,10 +94,11 @@ def test_an_editor_edits_a_draft_with_a_live_preview_then_publishes_it(
     def edit_and_watch_the_preview(page: Any, item_id: int) -> list[str]:
         section = page.locator(f"#section-{item_id}")
         original = section.input_value()
+        preview = page.locator(f"#preview-{item_id}")
+        assert preview.locator("em", has_text="Extractive summary").count() == 1  # rendered
         page.evaluate("window.notReloaded = true")
         section.fill(EDITED + "\n\n" + original)  # keeps the section's arXiv link
         page.locator("#id_intro").fill(INTRO)  # the index and the feed show the intro
-        preview = page.locator(f"#preview-{item_id}")
         preview.locator("li", has_text="Edited in the browser").wait_for()
         assert page.evaluate("window.notReloaded === true"), "the preview reloaded the page"
         return preview.locator("li").all_inner_texts()
@@ -120,6 +121,13 @@ def test_an_editor_edits_a_draft_with_a_live_preview_then_publishes_it(
     first.refresh_from_db()
     assert first.section_md.startswith(EDITED) and first.origin == DraftItem.Origin.EDITOR
     assert Draft.objects.get(pk=draft.pk).version == draft.version + 1
+
+    for name, url in (
+        ("drafts", "/editor/drafts/"),
+        ("draft-editor", f"/editor/drafts/{draft.pk}/"),
+    ):
+        _check_phone(browser, url, f"{color_scheme}-{name}")
+    browser.assert_accessible(f"draft editor on a phone ({color_scheme})")
 
     def publish(page: Any) -> dict[str, str]:
         page.get_by_role("button", name="Publish now").click()
@@ -156,14 +164,15 @@ def test_an_editor_edits_a_draft_with_a_live_preview_then_publishes_it(
     assert entry.title.startswith("Research Log #001") and entry.link.endswith(f"/logs/{log.slug}/")
     assert "Edited in the browser" in entry.summary and INTRO in entry.summary
 
-    phone_pages = {
-        "drafts": "/editor/drafts/",
-        "draft-editor": f"/editor/drafts/{draft.pk}/",
-        "research-log": f"/logs/{log.slug}/",
-        "logs": "/logs/",
-    }
-    for name, url in phone_pages.items():
+    for name, url in (("research-log", f"/logs/{log.slug}/"), ("logs", "/logs/")):
         _check_phone(browser, url, f"{color_scheme}-{name}")
+
+    def title_share_of_the_width(page: Any) -> float:
+        page.set_viewport_size(PHONE)
+        title = page.locator("main h2", has_text="Research Log #001").bounding_box()
+        return title["width"] / page.locator("main").bounding_box()["width"]
+
+    assert browser.run(title_share_of_the_width) > 0.8  # a card's title is not squeezed
     browser.assert_accessible(f"research log index on a phone ({color_scheme})")
 
 
