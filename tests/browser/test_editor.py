@@ -129,6 +129,15 @@ def test_an_editor_edits_a_draft_with_a_live_preview_then_publishes_it(
         _check_phone(browser, url, f"{color_scheme}-{name}")
     browser.assert_accessible(f"draft editor on a phone ({color_scheme})")
 
+    def show_on_a_phone(page: Any, selector: str) -> None:
+        page.set_viewport_size(PHONE)
+        page.locator(selector).scroll_into_view_if_needed()
+
+    for selector in (f"#item-{first.pk}", ".paper-tools"):  # the full page is too tall to read
+        browser.run(show_on_a_phone, selector)
+        browser.screenshot(f"phone-{color_scheme}-draft-editor-{selector.strip('#.')}")
+    browser.run(lambda page: page.set_viewport_size({"width": 1200, "height": 900}))
+
     def publish(page: Any) -> dict[str, str]:
         page.get_by_role("button", name="Publish now").click()
         page.wait_for_url("**/logs/1-*/")
