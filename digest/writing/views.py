@@ -138,7 +138,11 @@ def draft_progress(request: HttpRequest, draft_id: int) -> HttpResponse:
 @editor_required()
 def draft_preview(request: HttpRequest, draft_id: int) -> HttpResponse:
     get_object_or_404(Draft, pk=draft_id)
-    text = next((v for k, v in request.POST.items() if k != "csrfmiddlewaretoken"), "")
+    # htmx posts the enclosing form's fields too; the textarea that fired names itself in
+    # HX-Trigger-Name. A request without it (a plain client) sends the one field alone.
+    name = request.headers.get("HX-Trigger-Name", "")
+    fields = {k: v for k, v in request.POST.items() if k not in ("csrfmiddlewaretoken", "version")}
+    text = fields.get(name, next(iter(fields.values()), "")) if fields else ""
     return HttpResponse(render_markdown(text[:50_000]))
 
 

@@ -8,6 +8,7 @@ import pytest
 
 from tests.browser.harness import Browser, BrowserThread, missing_tools
 from tests.digest.conftest import mail_worker, mailbox, smtp_server  # noqa: F401 - fixtures
+from tests.digest.writing.conftest import week_papers  # noqa: F401 - fixture
 from tests.web.conftest import make_papers, today, topic  # noqa: F401 - fixtures
 
 

@@ -219,6 +219,20 @@ def test_the_live_preview_renders_markdown_and_escapes_html(draft: Draft, editor
     )
 
 
+def test_the_live_preview_renders_the_field_that_htmx_names_not_the_first_one(
+    draft: Draft, editor: User
+) -> None:
+    client = _as(editor)
+    item = draft.items.order_by("position").first()
+    form = _form(draft, **{f"section-{item.pk}": "- edited"})  # htmx sends the whole form
+    response = client.post(
+        f"/editor/drafts/{draft.pk}/preview/", form,
+        HTTP_X_CSRFTOKEN=client.cookies["csrftoken"].value,
+        HTTP_HX_TRIGGER_NAME=f"section-{item.pk}",
+    )  # fmt: skip
+    assert response.content.decode() == "<ul>\n<li>edited</li>\n</ul>\n"
+
+
 def test_publishing_from_the_editor_is_blocked_by_flags_until_acknowledged(
     draft: Draft, editor: User
 ) -> None:
