@@ -143,7 +143,8 @@ REDIS_URL = env.str("REDIS_URL", default="redis://127.0.0.1:6379/0")
 # real worker process, no server to install, messages kept under var/broker across
 # restarts, and fanout support so `/healthz` can ping workers. Production uses Redis.
 _broker_dir = DATA_DIR / "broker"
-CELERY_BROKER_URL = env.str("CELERY_BROKER_URL", default="") or "filesystem://"
+# A host is named so that kombu does not warn "No hostname was supplied" on every connect.
+CELERY_BROKER_URL = env.str("CELERY_BROKER_URL", default="") or "filesystem://localhost//"
 validate_broker_url(CELERY_BROKER_URL)
 CELERY_EMBEDDED_BROKER = CELERY_BROKER_URL.startswith("filesystem://")
 if CELERY_EMBEDDED_BROKER:
