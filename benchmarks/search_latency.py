@@ -37,27 +37,36 @@ from benchmarks.ingest import sample_records
 NOISE = 0.01
 
 
-def load_vectors(bench: Benchmark, *, papers: int, base: list) -> None:
+def load_vectors(
+    bench: Benchmark, *, papers: int, base: list, vectors: np.ndarray | None = None
+) -> None:
+    """One vector per replicated paper: its base paper's vector plus noise, then the HNSW.
+
+    ``vectors`` are aligned with ``base``; by default the sample's real embeddings.
+    """
     from django.conf import settings
     from django.db import connection
 
-    from benchmarks.topic_quality import sample_docs, sample_embeddings
     from search.fusion import vector_literal
 
-    docs = sample_docs()
-    by_id = dict(zip([d.arxiv_id for d in docs], sample_embeddings(docs), strict=True))
+    if vectors is None:
+        from benchmarks.topic_quality import sample_docs, sample_embeddings
+
+        docs = sample_docs()
+        by_id = dict(zip([d.arxiv_id for d in docs], sample_embeddings(docs), strict=True))
+        vectors = np.stack([by_id[record.arxiv_id] for record in base])
     rng = np.random.default_rng(11)
     started = time.perf_counter()
     with connection.cursor() as cursor:
         cursor.execute("DROP INDEX IF EXISTS paperembedding_vector_hnsw")
-        cursor.execute("SELECT id, arxiv_id FROM papers_paper ORDER BY arxiv_id")
+        cursor.execute("SELECT id, arxiv_id FROM papers_paper")
         ids = {arxiv_id: pk for pk, arxiv_id in cursor.fetchall()}
         with cursor.cursor.copy(
             "COPY papers_paperembedding (paper_id, model_name, vector, text_hash, created)"
             " FROM STDIN"
         ) as copy:
             for n in range(papers):
-                vector = by_id[base[n % len(base)].arxiv_id] + rng.normal(0, NOISE, 384)
+                vector = vectors[n % len(base)] + rng.normal(0, NOISE, 384)
                 vector /= np.linalg.norm(vector)
                 copy.write_row((ids[f"2699.{n:06d}"], settings.EMBEDDING_MODEL,
                                 vector_literal(vector), "", "now"))  # fmt: skip

@@ -49,7 +49,6 @@ from benchmarks.harness import Benchmark
 ROOT = Path(__file__).resolve().parent.parent
 LOCUSTFILE = Path(__file__).resolve().parent / "web_locustfile.py"
 TRENDING_PER_DAY, TRENDING_DAYS = 50, 30
-NOISE = 0.01
 TARGETS_MS = {"home": 150, "paper": 150, "search": 250}
 
 
@@ -77,35 +76,11 @@ def base_vectors(base: list) -> tuple[np.ndarray, str]:
 
 
 def load_vectors(bench: Benchmark, *, papers: int, base: list) -> None:
-    from django.conf import settings
-    from django.db import connection
-
-    from search.fusion import vector_literal
+    from benchmarks.search_latency import load_vectors as replicated_vectors_load
 
     vectors, kind = base_vectors(base)
     bench.parameters["vectors"] = kind
-    rng = np.random.default_rng(11)
-    started = time.perf_counter()
-    with connection.cursor() as cursor:
-        cursor.execute("DROP INDEX IF EXISTS paperembedding_vector_hnsw")
-        cursor.execute("SELECT id, arxiv_id FROM papers_paper")
-        ids = {arxiv_id: pk for pk, arxiv_id in cursor.fetchall()}
-        with cursor.cursor.copy(
-            "COPY papers_paperembedding (paper_id, model_name, vector, text_hash, created)"
-            " FROM STDIN"
-        ) as copy:
-            for n in range(papers):
-                vector = vectors[n % len(base)] + rng.normal(0, NOISE, 384)
-                vector /= np.linalg.norm(vector)
-                copy.write_row((ids[f"2699.{n:06d}"], settings.EMBEDDING_MODEL,
-                                vector_literal(vector), "", "now"))  # fmt: skip
-        cursor.execute("SET maintenance_work_mem = '1GB'")
-        cursor.execute(
-            "CREATE INDEX paperembedding_vector_hnsw ON papers_paperembedding"
-            " USING hnsw (vector vector_cosine_ops) WITH (m = 16, ef_construction = 64)"
-        )
-        cursor.execute("ANALYZE papers_paperembedding")
-    bench.record("vectors_load_and_index_s", time.perf_counter() - started, unit="s")
+    replicated_vectors_load(bench, papers=papers, base=base, vectors=vectors)
 
 
 def load_trending(bench: Benchmark, *, papers: int) -> None:
