@@ -1,9 +1,10 @@
-"""Hybrid search: BM25 and vector kNN fused by reciprocal rank fusion, in one SQL statement.
+"""Hybrid search: BM25 and vector kNN fused by reciprocal rank fusion, in SQL.
 
 Each side contributes its top ``k`` candidates: BM25 through ``search_bm25_best`` (the
-threshold algorithm, or a plain sum when the query's postings are few) and pgvector's HNSW
-index (``hnsw.ef_search`` is set per connection
-in settings). A paper's fused score is  Σ_side weight_side / (rrf_k + rank_side), with
+threshold algorithm, or a plain sum when the query's postings are few), run as its own
+statement so that it overlaps the query's encoding (search/hybrid.py), and pgvector's
+HNSW index (``hnsw.ef_search`` is set per connection in settings) inside the fusion
+statement. A paper's fused score is  Σ_side weight_side / (rrf_k + rank_side), with
 rrf_k = 60 (Cormack et al. 2009). Filters (categories, dates, authors, phrases,
 exclusions, code) apply to the fused candidates; a filtered search draws deeper
 candidate lists so that filters do not starve the page.
@@ -57,39 +58,43 @@ class Filters:
         )  # fmt: skip
 
 
-@dataclass(frozen=True)
-class RankedId:
-    paper_id: int
-    score: float
-    keyword_rank: int | None
-    semantic_rank: int | None
-    total: int
+def keyword_depth(*, mode: str, filters: Filters, limit: int, offset: int) -> int:
+    """How many BM25 candidates a search draws (see HYBRID_KEYWORD_DEPTH)."""
+    depth = _candidate_depth(limit=limit, offset=offset, filtered=filters.active)
+    if mode == "keyword" or filters.active:
+        return depth
+    return min(depth, max(HYBRID_KEYWORD_DEPTH, limit + offset))
 
 
-def fused_ranking(
+def keyword_ranking(*, text: str, k: int) -> list[int]:
+    """The exact BM25 top ``k`` paper ids for ``text``, best first (ties: smaller id)."""
+    with connection.cursor() as cursor:
+        params = {"text": text, "max_terms": MAX_QUERY_TERMS, "k": k,
+                  "max_postings": settings.SEARCH_BM25_EXHAUSTIVE_MAX_POSTINGS}  # fmt: skip
+        cursor.execute(_KEYWORD_SQL, params)
+        return [paper_id for (paper_id,) in cursor.fetchall()]
+
+
+def fused_page_sql(
     *,
-    text: str,
+    keyword_ids: list[int],
     query_vector: np.ndarray | None,
     filters: Filters,
     mode: str,
     sort: str,
     limit: int,
     offset: int,
-) -> list[RankedId]:
-    """One page of paper ids, best first, with each side's rank and the pool size."""
-    depth = _candidate_depth(limit=limit, offset=offset, filtered=filters.active)
+) -> tuple[str, dict[str, Any]]:
+    """SQL for one page: (id, score, keyword_rank, semantic_rank, total, ord), by ord.
+
+    ``keyword_ids`` is the BM25 side, best first (``keyword_ranking``); the vector side
+    runs inside the statement.
+    """
     weights = _weights(mode)
     where, params = _filter_sql(filters)
     params.update(
-        text=text,
-        max_terms=MAX_QUERY_TERMS,
-        max_postings=settings.SEARCH_BM25_EXHAUSTIVE_MAX_POSTINGS,
-        k=depth,
-        k_keyword=(
-            depth
-            if mode == "keyword" or filters.active
-            else min(depth, max(HYBRID_KEYWORD_DEPTH, limit + offset))
-        ),
+        keyword_ids=keyword_ids if weights[0] > 0 else [],
+        k=_candidate_depth(limit=limit, offset=offset, filtered=filters.active),
         rrf_k=settings.SEARCH_RRF_K,
         w_keyword=weights[0],
         w_semantic=weights[1],
@@ -99,25 +104,23 @@ def fused_ranking(
         limit=limit,
         offset=offset,
     )
-    sql = _FUSION_SQL.format(where=where, order=_ORDER[sort])
-    with connection.cursor() as cursor:
-        cursor.execute(sql, params)
-        return [RankedId(*row) for row in cursor.fetchall()]
+    return _FUSION_SQL.format(where=where, order=_ORDER[sort]), params
 
 
-def filtered_listing(*, filters: Filters, sort: str, limit: int, offset: int) -> list[RankedId]:
-    """Papers matching only filters (no words), newest or trending first."""
+def filtered_page_sql(
+    *, filters: Filters, sort: str, limit: int, offset: int
+) -> tuple[str, dict[str, Any]]:
+    """SQL for one page of papers matching only filters (no words), newest or trending first."""
     where, params = _filter_sql(filters)
     params.update(limit=limit, offset=offset)
     order = _ORDER["trending" if sort == "trending" else "newest"]
     sql = f"""
-        SELECT p.id, 0.0, NULL::int, NULL::int, count(*) OVER ()::int
+        SELECT p.id, 0.0::float8 AS score, NULL::int AS keyword_rank, NULL::int AS semantic_rank,
+               count(*) OVER ()::int AS total, row_number() OVER (ORDER BY {order}) AS ord
         FROM papers_paper p WHERE {where}
         ORDER BY {order} LIMIT %(limit)s OFFSET %(offset)s
     """
-    with connection.cursor() as cursor:
-        cursor.execute(sql, params)
-        return [RankedId(*row) for row in cursor.fetchall()]
+    return sql, params
 
 
 def vector_literal(vector: np.ndarray) -> str:
@@ -185,13 +188,18 @@ def _like_escape(value: str) -> str:
     return value.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
 
 
+_KEYWORD_SQL = """
+SELECT b.paper_id FROM search_bm25_best(
+    ARRAY(SELECT lexeme FROM unnest(to_tsvector('english'::regconfig, %(text)s))
+          ORDER BY positions[1], lexeme LIMIT %(max_terms)s),
+    %(k)s, %(max_postings)s) b
+ORDER BY b.score DESC, b.paper_id
+"""
+
 _FUSION_SQL = """
 WITH keyword AS (
-    SELECT b.paper_id, row_number() OVER (ORDER BY b.score DESC, b.paper_id)::int AS rank
-    FROM search_bm25_best(
-        ARRAY(SELECT lexeme FROM unnest(to_tsvector('english'::regconfig, %(text)s))
-              ORDER BY positions[1], lexeme LIMIT %(max_terms)s),
-        CASE WHEN %(w_keyword)s > 0 THEN %(k_keyword)s ELSE 0 END, %(max_postings)s) b
+    SELECT k.paper_id, k.rank::int AS rank
+    FROM unnest(%(keyword_ids)s::bigint[]) WITH ORDINALITY AS k(paper_id, rank)
 ),
 semantic AS (
     SELECT v.paper_id, row_number() OVER (ORDER BY v.distance, v.paper_id)::int AS rank
@@ -215,7 +223,8 @@ fused AS (
     ) sides
     GROUP BY paper_id
 )
-SELECT p.id, f.score, f.keyword_rank, f.semantic_rank, count(*) OVER ()::int
+SELECT p.id, f.score, f.keyword_rank, f.semantic_rank, count(*) OVER ()::int AS total,
+       row_number() OVER (ORDER BY {order}) AS ord
 FROM fused f JOIN papers_paper p ON p.id = f.paper_id
 WHERE {where}
 ORDER BY {order}

@@ -4,17 +4,28 @@ from __future__ import annotations
 
 import logging
 import math
+import os
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import date
+from typing import Any
 
 import numpy as np
 from django.db import connection
-from django.db.models import Prefetch
 from django.utils.html import escape
 from django.utils.safestring import SafeString, mark_safe
 
-from papers.models import Authorship, Paper
-from search.fusion import MODES, SORTS, Filters, RankedId, filtered_listing, fused_ranking
+from papers.models import Paper
+from search.fusion import (
+    MODES,
+    SORTS,
+    Filters,
+    filtered_page_sql,
+    fused_page_sql,
+    keyword_depth,
+    keyword_ranking,
+)
+from search.highlight import MARK_CLOSE, MARK_OPEN, highlight_snippet, highlight_title, lead
 from search.query import ParsedQuery, SearchQueryError, parse_query
 
 logger = logging.getLogger(__name__)
@@ -22,10 +33,6 @@ logger = logging.getLogger(__name__)
 PER_PAGE = 20
 SEMANTIC_DOWN = "Semantic search is unavailable right now; these are keyword (BM25) results."
 MAX_PAGE = 50
-# Private-use characters: our highlight markers, and stand-ins for < and > so that
-# ts_headline does not take HTML-like text in an abstract for tags and drop it.
-_MARK_OPEN, _MARK_CLOSE, _LT, _GT = "\ue000", "\ue001", "\ue002", "\ue003"
-_PRIVATE = _MARK_OPEN + _MARK_CLOSE + _LT + _GT
 
 
 @dataclass(frozen=True)
@@ -43,7 +50,8 @@ class SearchRequest:
 
 @dataclass
 class SearchHit:
-    paper: Paper
+    paper: Paper  # the fields a result shows (_HIT_FIELDS); others load on access
+    authors: list[str]  # names in byline order
     score: float
     keyword_rank: int | None
     semantic_rank: int | None
@@ -83,24 +91,37 @@ def search_papers(*, request: SearchRequest) -> SearchResults:
     )  # fmt: skip
     offset = (request.page - 1) * request.per_page
     if parsed.text:
-        mode, vector = request.mode, None
+        mode = request.mode
+        # The query is encoded in another thread while PostgreSQL ranks by BM25: the two
+        # costs overlap instead of adding up (ONNX Runtime releases the GIL).
+        pending = None
         if mode != "keyword":
-            vector = _query_vector(parsed.text)
-            if vector is None:
-                mode, results.notice = "keyword", SEMANTIC_DOWN
-        ranked = fused_ranking(
-            text=parsed.text, query_vector=vector, filters=filters, mode=mode,
+            pending = _encoding_pool().submit(_query_vector, parsed.text)
+        keyword_ids = []
+        if mode != "semantic":
+            keyword_ids = _keyword_ids(parsed.text, mode, filters, request)
+        vector = pending.result() if pending is not None else None
+        if pending is not None and vector is None:
+            mode, results.notice = "keyword", SEMANTIC_DOWN
+            keyword_ids = _keyword_ids(parsed.text, mode, filters, request)
+        page_sql = fused_page_sql(
+            keyword_ids=keyword_ids, query_vector=vector, filters=filters, mode=mode,
             sort=request.sort, limit=request.per_page, offset=offset,
         )  # fmt: skip
     elif filters.active:
-        ranked = filtered_listing(
+        page_sql = filtered_page_sql(
             filters=filters, sort=request.sort, limit=request.per_page, offset=offset
         )
     else:
         return results
-    results.total = ranked[0].total if ranked else 0
-    results.hits = _hits(ranked, text=parsed.text)
+    results.hits, results.total = _hits(*page_sql, text=parsed.text)
     return results
+
+
+def _keyword_ids(text: str, mode: str, filters: Filters, request: SearchRequest) -> list[int]:
+    offset = (request.page - 1) * request.per_page
+    depth = keyword_depth(mode=mode, filters=filters, limit=request.per_page, offset=offset)
+    return keyword_ranking(text=text, k=depth)
 
 
 def _validate(request: SearchRequest) -> None:
@@ -123,75 +144,60 @@ def _query_vector(text: str) -> np.ndarray | None:
         return None
 
 
-def _hits(ranked: list[RankedId], *, text: str) -> list[SearchHit]:
-    ids = [r.paper_id for r in ranked]
-    papers = (
-        Paper.objects.only(*_HIT_FIELDS)
-        .prefetch_related(Prefetch("authorships", queryset=_BYLINES))
-        .in_bulk(ids)
-    )
-    highlights = _highlights(ids, text=text) if text else {}
-    hits = []
-    for r in ranked:
-        paper = papers[r.paper_id]
-        title, snippet = highlights.get(r.paper_id, (paper.title_text, _lead(paper.abstract_text)))
-        hits.append(SearchHit(paper, r.score, r.keyword_rank, r.semantic_rank,
-                              _marked(title), _marked(snippet)))  # fmt: skip
-    return hits
+_pool: tuple[int, ThreadPoolExecutor] | None = None
 
 
-# What a result shows (the page and the API): not the raw LaTeX, comments, references.
-_HIT_FIELDS = ("id", "arxiv_id", "version", "title_text", "abstract_text", "categories",
-               "submitted_at")  # fmt: skip
-# Bylines with their authors in one query (not two), names only.
-_BYLINES = Authorship.objects.select_related("author").only(
-    "paper_id", "position", "author__id", "author__name"
-)
+def _encoding_pool() -> ThreadPoolExecutor:
+    """This process's query-encoding threads (made after any fork: threads do not survive one)."""
+    global _pool
+    if _pool is None or _pool[0] != os.getpid():
+        _pool = (os.getpid(), ThreadPoolExecutor(max_workers=2, thread_name_prefix="encode"))
+    return _pool[1]
 
 
-def _highlights(ids: list[int], *, text: str) -> dict[int, tuple[str, str]]:
-    """Title and best abstract fragments with the query's words marked (ts_headline)."""
-    options = f"StartSel={_MARK_OPEN}, StopSel={_MARK_CLOSE}"
+def _hits(page_sql: str, params: dict[str, Any], *, text: str) -> tuple[list[SearchHit], int]:
+    """The page's hits and the size of the whole pool, in one statement with ``page_sql``."""
+    sql = _HITS_SQL.format(page=page_sql, fields=_HIT_COLUMNS)
     with connection.cursor() as cursor:
-        cursor.execute(
-            f"""
-            WITH q AS (
-                SELECT to_tsquery('english'::regconfig,
-                       coalesce(string_agg(quote_literal(lexeme), ' | '), '')) AS query
-                FROM unnest(to_tsvector('english'::regconfig, %s))
-            ), clean AS (
-                SELECT id, translate(title_text, %s, %s) AS title,
-                       translate(abstract_text, %s, %s) AS abstract
-                FROM papers_paper WHERE id = ANY(%s)
-            )
-            SELECT clean.id,
-                   ts_headline('english', clean.title, q.query, 'HighlightAll=true, {options}'),
-                   ts_headline('english', clean.abstract, q.query,
-                               'MaxFragments=2, MinWords=12, MaxWords=35,
-                                FragmentDelimiter=" … ", {options}')
-            FROM clean, q
-            """,
-            [text, *_SWAP, *_SWAP, ids],
-        )
-        return {row[0]: (row[1], row[2]) for row in cursor.fetchall()}
+        cursor.execute(sql, {**params, "hl_text": text})
+        rows = cursor.fetchall()
+    hits = []
+    for _, score, keyword_rank, semantic_rank, _, *fields, authors, lexemes in rows:
+        paper = Paper.from_db(connection.alias, _HIT_FIELDS, fields)
+        if lexemes:
+            title = highlight_title(paper.title_text, lexemes)
+            snippet = highlight_snippet(paper.abstract_text, lexemes)
+        else:
+            title, snippet = paper.title_text, lead(paper.abstract_text)
+        hits.append(SearchHit(paper, authors, score, keyword_rank, semantic_rank,
+                              _marked(title), _marked(snippet)))  # fmt: skip
+    return hits, (rows[0][4] if rows else 0)
 
 
-# translate(): drop our markers from the text, turn < and > into their stand-ins.
-_SWAP = ("<>" + _PRIVATE, _LT + _GT)
+# What a result shows (the page and the API): not the raw LaTeX, comments, references;
+# in the model's field order, as Model.from_db wants them.
+_HIT_FIELDS = [
+    f.attname for f in Paper._meta.concrete_fields
+    if f.attname in {"id", "arxiv_id", "version", "title_text", "abstract_text", "categories",
+                     "submitted_at"}
+]  # fmt: skip
+_HIT_COLUMNS = ", ".join(f"p.{name}" for name in _HIT_FIELDS)
+# The page's rows, then what each hit shows: its fields, its byline and the query's
+# lexemes (by PostgreSQL's analysis, as BM25 sees them) for search.highlight.
+_HITS_SQL = """
+WITH page AS MATERIALIZED ({page})
+SELECT page.id, page.score, page.keyword_rank, page.semantic_rank, page.total, {fields},
+       ARRAY(SELECT a.name FROM papers_authorship s JOIN papers_author a ON a.id = s.author_id
+             WHERE s.paper_id = p.id ORDER BY s.position) AS authors,
+       ARRAY(SELECT lexeme FROM unnest(to_tsvector('english'::regconfig, %(hl_text)s)))
+FROM page JOIN papers_paper p ON p.id = page.id
+ORDER BY page.ord
+"""
 
 
 def _marked(text: str) -> SafeString:
-    """Escape everything, then turn our private markers into <mark> tags."""
-    escaped = str(escape(text))
-    for private, html in ((_MARK_OPEN, "<mark>"), (_MARK_CLOSE, "</mark>"), (_LT, "&lt;"),
-                          (_GT, "&gt;")):  # fmt: skip
-        escaped = escaped.replace(private, html)
-    return mark_safe(escaped)
-
-
-def _lead(text: str, words: int = 45) -> str:
-    parts = text.split()
-    return " ".join(parts[:words]) + (" …" if len(parts) > words else "")
+    """Escape everything, then turn the highlighter's private markers into <mark> tags."""
+    return mark_safe(str(escape(text)).replace(MARK_OPEN, "<mark>").replace(MARK_CLOSE, "</mark>"))
 
 
 __all__ = ["SearchHit", "SearchQueryError", "SearchRequest", "SearchResults", "search_papers"]

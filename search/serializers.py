@@ -36,7 +36,7 @@ def _hit(hit: SearchHit, request: HttpRequest) -> dict[str, Any]:
         "arxiv_id": paper.arxiv_id,
         "version": paper.version,
         "title": paper.title_text,
-        "authors": [author.name for author in paper.ordered_authors],
+        "authors": hit.authors,
         "categories": paper.categories,
         "submitted_at": paper.submitted_at.isoformat() if paper.submitted_at else None,
         "url": request.build_absolute_uri(reverse("paper", args=[paper.arxiv_id])),
