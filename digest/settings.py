@@ -230,6 +230,10 @@ HF_API_URL = env.str("HF_API_URL", default="https://huggingface.co/api/daily_pap
 EMBEDDING_MODEL = env.str("EMBEDDING_MODEL", default="all-MiniLM-L6-v2")
 EMBEDDING_DEVICE = env.str("EMBEDDING_DEVICE", default="cpu")
 EMBEDDING_BATCH_SIZE = env.int("EMBEDDING_BATCH_SIZE", default=32)
+# Papers read and encoded together: sentence-transformers sorts one call's texts by length
+# before cutting them into model batches of EMBEDDING_BATCH_SIZE, so a wider window pads
+# less (abstracts run from 60 to the 256-token cap; benchmarks/embed_throughput.py).
+EMBEDDING_WINDOW = env.int("EMBEDDING_WINDOW", default=256)
 EMBEDDING_DIMENSIONS = env.int("EMBEDDING_DIMENSIONS", default=384)
 # Queries through ONNX Runtime (exported once, cached under DATA_DIR/models) when it is
 # installed and the model is mean-pooled; "torch" forces sentence-transformers.
@@ -304,8 +308,10 @@ SEARCH_RRF_K = env.int("SEARCH_RRF_K", default=60)
 SEARCH_WEIGHT_KEYWORD = env.float("SEARCH_WEIGHT_KEYWORD", default=1.0)
 SEARCH_WEIGHT_SEMANTIC = env.float("SEARCH_WEIGHT_SEMANTIC", default=1.0)
 # Below this many postings for a query's terms, BM25 adds them all up (exact, and cheaper
-# than the threshold algorithm's bookkeeping); above it, the threshold algorithm runs.
-SEARCH_BM25_EXHAUSTIVE_MAX_POSTINGS = env.int("SEARCH_BM25_EXHAUSTIVE_MAX_POSTINGS", default=20000)
+# than the threshold algorithm's bookkeeping); above it, or for a one-term query, the
+# threshold algorithm runs. 80k is the crossover measured at 100k papers (README,
+# "Search speed"); it is a count of postings, so it holds as the corpus grows.
+SEARCH_BM25_EXHAUSTIVE_MAX_POSTINGS = env.int("SEARCH_BM25_EXHAUSTIVE_MAX_POSTINGS", default=80000)
 
 # --- Cache ----------------------------------------------------------------------------
 CACHES = {

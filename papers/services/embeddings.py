@@ -40,10 +40,12 @@ def papers_embed(
 ) -> EmbedCounts:
     """Embed papers lacking a current vector (all selected ones if not ``only_missing``).
 
-    Walks papers by id so each batch is one short transaction (an upsert on paper_id) and
-    an interrupted run resumes where it stopped; a second run embeds nothing.
+    Walks papers by id, ``batch_size`` (default EMBEDDING_WINDOW) at a time: each batch
+    is encoded in one call, which sorts it by length so that model batches pad little,
+    and written in one short transaction (an upsert on paper_id), so an interrupted run
+    resumes where it stopped; a second run embeds nothing.
     """
-    size = batch_size or settings.EMBEDDING_BATCH_SIZE
+    size = batch_size or settings.EMBEDDING_WINDOW
     pending = papers_needing_embedding(
         model_name=settings.EMBEDDING_MODEL, paper_ids=paper_ids, only_missing=only_missing
     )

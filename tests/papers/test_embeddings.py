@@ -75,6 +75,18 @@ def test_embedding_stores_one_unit_length_384_d_vector_per_paper(papers: list[Pa
 
 
 @pytest.mark.django_db
+@override_settings(EMBEDDING_WINDOW=8, EMBEDDING_BATCH_SIZE=4)
+def test_a_window_is_encoded_length_sorted_yet_each_vector_stays_with_its_paper(
+    papers: list[Paper],
+) -> None:
+    counts = papers_embed()
+    assert (counts.embedded, counts.batches) == (SAMPLE_PAPERS, 2)  # windows of 8, then 4
+    for row in PaperEmbedding.objects.select_related("paper"):
+        alone = encode_documents([_text(row.paper)])[0]
+        assert float(np.dot(np.array(row.vector), alone)) > 0.9999
+
+
+@pytest.mark.django_db
 def test_a_paper_is_its_own_nearest_neighbour_when_queried_with_its_text(
     papers: list[Paper],
 ) -> None:

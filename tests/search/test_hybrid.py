@@ -206,6 +206,33 @@ def test_both_bm25_plans_return_the_same_rows(corpus, k: int) -> None:
 
 
 @pytest.mark.django_db
+def test_a_one_term_query_takes_the_threshold_algorithm_whatever_the_limit(corpus) -> None:
+    """One term: the threshold algorithm reads only the top k of that term's postings."""
+    from django.db import connection
+
+    from search.bm25 import bm25_search_exhaustive, query_lexemes
+
+    def threshold_calls(cursor) -> int:
+        cursor.execute(
+            "SELECT coalesce(sum(calls), 0) FROM pg_stat_xact_user_functions"
+            " WHERE funcname = 'search_bm25_topk'"
+        )
+        return cursor.fetchone()[0]
+
+    with connection.cursor() as cursor:
+        cursor.execute("SET LOCAL track_functions = 'pl'")
+        before = threshold_calls(cursor)
+        cursor.execute("SELECT * FROM search_bm25_best(%s::text[], 10, %s)",
+                       [query_lexemes(query="learning"), 10**9])  # fmt: skip
+        rows = [(int(paper_id), float(score)) for paper_id, score in cursor.fetchall()]
+        assert threshold_calls(cursor) == before + 1
+        cursor.execute("SELECT * FROM search_bm25_best(%s::text[], 10, %s)",
+                       [query_lexemes(query="learning models"), 10**9])  # fmt: skip
+        assert threshold_calls(cursor) == before + 1  # two terms under the limit: the sum
+    assert rows and rows == bm25_search_exhaustive(query="learning", limit=10)
+
+
+@pytest.mark.django_db
 @pytest.mark.parametrize("mode", ["hybrid", "semantic"])
 def test_a_broken_query_encoder_falls_back_to_keyword_results(corpus, monkeypatch, mode) -> None:
     from papers.embeddings import encoder
