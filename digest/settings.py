@@ -234,6 +234,11 @@ EMBEDDING_BATCH_SIZE = env.int("EMBEDDING_BATCH_SIZE", default=32)
 # before cutting them into model batches of EMBEDDING_BATCH_SIZE, so a wider window pads
 # less (abstracts run from 60 to the 256-token cap; benchmarks/embed_throughput.py).
 EMBEDDING_WINDOW = env.int("EMBEDDING_WINDOW", default=256)
+# 0 would make papers_embed read empty windows and silently embed nothing.
+if EMBEDDING_BATCH_SIZE < 1:
+    raise ConfigError("EMBEDDING_BATCH_SIZE", "must be at least 1.")
+if EMBEDDING_WINDOW < 1:
+    raise ConfigError("EMBEDDING_WINDOW", "must be at least 1.")
 EMBEDDING_DIMENSIONS = env.int("EMBEDDING_DIMENSIONS", default=384)
 # Queries through ONNX Runtime (exported once, cached under DATA_DIR/models) when it is
 # installed and the model is mean-pooled; "torch" forces sentence-transformers.

@@ -35,6 +35,8 @@ def run_manage(*args: str, **env: str) -> subprocess.CompletedProcess[str]:
         ("CELERY_BROKER_URL", "kafka://localhost:9092"),
         ("CELERY_BROKER_URL", "redis://:6379/0"),
         ("DIGEST_ENV", "staging"),
+        ("EMBEDDING_WINDOW", "0"),
+        ("EMBEDDING_BATCH_SIZE", "-4"),
     ],
 )
 def test_a_malformed_setting_gives_one_clear_line(variable: str, value: str) -> None:
