@@ -17,7 +17,9 @@ EMBEDDING_DEVICE=cuda) the same chunks spread the same way.
 The ceiling: the FLOPs the model needs for these documents, counted from their real token
 lengths padded per batch as sentence-transformers pads them (per layer and token: 24 h^2
 for the projections and feed-forward, 4 L h for attention; h = 384, 6 layers), divided
-into the GFLOP/s torch's matrix multiply reaches on this CPU for the model's shapes.
+into the GFLOP/s torch's matrix multiply reaches on this CPU for the model's shapes, at
+the precision documents are encoded with (EMBEDDING_PRECISION as resolved here) and at
+float32. Both torch precisions are timed whichever is in use.
 """
 
 from __future__ import annotations
@@ -66,7 +68,7 @@ def main() -> None:
     with scratch_database(), Benchmark("embed_throughput", papers=args.papers) as bench:
         from django.conf import settings
 
-        from papers.embeddings.encoder import document_encoder, query_encoder
+        from papers.embeddings.encoder import TorchEncoder, document_encoder, query_encoder
         from papers.services import papers_upsert
         from papers.services.embeddings import embedding_text, papers_embed
 
@@ -80,13 +82,20 @@ def main() -> None:
         started = time.perf_counter()
         torch = document_encoder()
         bench.record("torch_model_load_s", time.perf_counter() - started, unit="s")
+        precision = torch.precision
+        bench.parameters["precision"] = precision  # EMBEDDING_PRECISION as resolved here
+        other = "fp32" if precision == "bf16" else "bf16"
+        batch = settings.EMBEDDING_BATCH_SIZE
+        backends: dict[str, Callable[[list[str]], object]] = {
+            f"torch_{precision}": torch.encode,
+            f"torch_{other}": TorchEncoder(model=torch.model, batch_size=batch,
+                                           precision=other).encode,
+        }  # fmt: skip
         started = time.perf_counter()
-        backends: dict[str, Callable[[list[str]], object]] = {"torch": torch.encode}
         onnx = query_encoder()
         if onnx is not torch:
             backends["onnx"] = onnx.encode
             bench.record("onnx_load_or_export_s", time.perf_counter() - started, unit="s")
-        batch = settings.EMBEDDING_BATCH_SIZE
         torch.encode(texts[:batch])  # warm-up
         for name, encode in backends.items():
             bench.record(f"{name}_docs_per_s", docs_per_s(encode, texts, batch), unit="docs/s")
@@ -96,21 +105,23 @@ def main() -> None:
         started = time.perf_counter()
         counts = papers_embed()
         elapsed = time.perf_counter() - started
+        service = counts.embedded / elapsed
         bench.record("service_papers_embedded", counts.embedded, unit="papers")
-        bench.record("service_docs_per_s", counts.embedded / elapsed, unit="docs/s")
+        bench.record("service_docs_per_s", service, unit="docs/s")
         started = time.perf_counter()
         rerun = papers_embed()
         bench.record("service_rerun_embedded", rerun.embedded, unit="papers", target="0")
         bench.record("service_rerun_s", time.perf_counter() - started, unit="s")
         cores = os.cpu_count() or 1
         flops = flops_per_doc(texts, batch=batch)
-        gflops = gemm_gflops(threads=cores)
-        ceiling = gflops * 1e9 / flops
         bench.record("model_gflop_per_doc", flops / 1e9, unit="GFLOP")
-        bench.record("gemm_gflop_per_s", gflops, unit="GFLOP/s")
-        bench.record("ceiling_docs_per_s", ceiling, unit="docs/s")
-        bench.record("service_share_of_ceiling", counts.embedded / elapsed / ceiling,
-                     target=">= 0.9")  # fmt: skip
+        for dtype in dict.fromkeys([precision, "fp32"]):
+            gflops = gemm_gflops(threads=cores, dtype=dtype)
+            ceiling = gflops * 1e9 / flops
+            bench.record(f"gemm_{dtype}_gflop_per_s", gflops, unit="GFLOP/s")
+            bench.record(f"ceiling_{dtype}_docs_per_s", ceiling, unit="docs/s")
+            bench.record(f"service_share_of_{dtype}_ceiling", service / ceiling,
+                         target=">= 0.9" if dtype == precision else "")  # fmt: skip
         scale_out(bench, workers=[int(n) for n in args.workers.split(",")], chunk=batch)
 
 
@@ -134,17 +145,26 @@ def flops_per_doc(texts: list[str], *, batch: int) -> float:
     return total / len(lengths)
 
 
-def gemm_gflops(*, tokens: int = 4096, threads: int) -> float:
-    """Best of several float32 matmuls of the model's feed-forward shape, in GFLOP/s."""
+def gemm_gflops(*, tokens: int = 4096, threads: int, dtype: str = "fp32") -> float:
+    """Best of several matmuls of the feed-forward shape in ``dtype``, in GFLOP/s.
+
+    Both weight layouts are tried, (in, out) as ``mm`` takes it and (out, in) as the
+    model's ``linear`` layers hold it: the faster one is the ceiling.
+    """
     import torch
 
     torch.set_num_threads(threads)
-    a, b = torch.randn(tokens, 384), torch.randn(384, 1536)
+    kind = torch.bfloat16 if dtype == "bf16" else torch.float32
+    a = torch.randn(tokens, 384, dtype=kind)
+    in_out, out_in = torch.randn(384, 1536, dtype=kind), torch.randn(1536, 384, dtype=kind)
+    layouts = (lambda: torch.mm(a, in_out), lambda: torch.nn.functional.linear(a, out_in))
     best = 0.0
-    for _ in range(20):
-        started = time.perf_counter()
-        torch.mm(a, b)
-        best = max(best, 2 * tokens * 384 * 1536 / (time.perf_counter() - started) / 1e9)
+    for multiply in layouts:
+        multiply()
+        for _ in range(20):
+            started = time.perf_counter()
+            multiply()
+            best = max(best, 2 * tokens * 384 * 1536 / (time.perf_counter() - started) / 1e9)
     return best
 
 

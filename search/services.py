@@ -56,7 +56,7 @@ def bm25_index_papers(*, paper_ids: list[int] | None = None) -> IndexCounts:
         in_scope, indexed, removed = _stage(cursor, paper_ids=paper_ids)
         refreshed = False
         if indexed or removed:
-            _apply_documents(cursor)
+            incoming = _apply_documents(cursor)
             _count_documents(cursor)
             corpus.refresh_from_db()
             refreshed = _needs_refresh(cursor, corpus=corpus)
@@ -64,7 +64,7 @@ def bm25_index_papers(*, paper_ids: list[int] | None = None) -> IndexCounts:
                 _rescore_everything(cursor)
             else:
                 _rescore_drifted_terms(cursor, corpus=corpus)
-            _insert_postings(cursor, corpus=_corpus_locked())
+            _insert_postings(cursor, corpus=_corpus_locked(), incoming=incoming)
         _drop_temp_tables(cursor)
     return IndexCounts(
         indexed=indexed, unchanged=in_scope - indexed, removed=removed, refreshed=refreshed
@@ -135,14 +135,19 @@ def _stage(cursor: CursorWrapper, *, paper_ids: list[int] | None) -> tuple[int, 
     return in_scope, indexed, removed
 
 
-def _apply_documents(cursor: CursorWrapper) -> None:
-    """Replace the postings and documents of changed papers; apply the df changes."""
+def _apply_documents(cursor: CursorWrapper) -> int:
+    """Replace the documents of changed papers and apply the df changes.
+
+    Their old postings are deleted; the new ones wait in bm25_in_postings, whose row
+    count this returns.
+    """
     cursor.execute(
         "CREATE TEMP TABLE bm25_in_postings AS"
         ' SELECT i.paper_id, u.lexeme COLLATE "C" AS lexeme,'
         " coalesce(array_length(u.positions, 1), 1) AS tf"
         " FROM bm25_in_docs i CROSS JOIN LATERAL unnest(i.vector) AS u"
     )
+    incoming = cursor.rowcount
     cursor.execute(
         "CREATE TEMP TABLE bm25_df_delta AS SELECT lexeme, sum(delta)::int AS delta FROM ("
         " SELECT p.lexeme, -1 AS delta FROM search_bm25posting p"
@@ -173,6 +178,7 @@ def _apply_documents(cursor: CursorWrapper) -> None:
         " WHERE NOT EXISTS (SELECT 1 FROM search_bm25term t WHERE t.lexeme = d.lexeme)"
     )
     cursor.execute("DELETE FROM search_bm25term WHERE df = 0")
+    return incoming
 
 
 def _count_documents(cursor: CursorWrapper) -> None:
@@ -262,12 +268,51 @@ def _rescore_postings(
     )
 
 
-def _insert_postings(cursor: CursorWrapper, *, corpus: Bm25Corpus) -> None:
+def _insert_postings(cursor: CursorWrapper, *, corpus: Bm25Corpus, incoming: int) -> None:
     impact = impact_sql(idf="t.idf", tf="n.tf", length="d.length")
-    cursor.execute(
+    insert = (
         "INSERT INTO search_bm25posting (paper_id, lexeme, tf, impact)"
         f" SELECT n.paper_id, n.lexeme, n.tf, {impact} FROM bm25_in_postings n"
         " JOIN search_bm25term t ON t.lexeme = n.lexeme"
-        " JOIN search_bm25document d ON d.paper_id = n.paper_id",
-        _scoring_params(corpus),
+        " JOIN search_bm25document d ON d.paper_id = n.paper_id"
     )
+    if not _is_bulk_load(cursor, incoming=incoming):
+        cursor.execute(insert, _scoring_params(corpus))
+        return
+    # Row by row, each posting lands on a random page of the (lexeme, impact) index: with
+    # 10^8 postings that is hours of random I/O and WAL. Sorting them into fresh indexes
+    # takes minutes. Keyword searches wait on the table lock until this commits.
+    for name in ("maintenance_work_mem", "work_mem"):  # sorts for the indexes, the joins
+        cursor.execute("SELECT set_config(%s, %s, true)", [name, settings.BM25_BULK_MEMORY])
+    for drop, _ in POSTING_INDEXES:
+        cursor.execute(drop)
+    cursor.execute(insert, _scoring_params(corpus))
+    for _, create in POSTING_INDEXES:
+        cursor.execute(create)
+
+
+# (drop, create) of the indexes migrations give search_bm25posting, for a bulk load
+# (tests/search/test_bm25_bulk.py checks they stay identical to the migrated ones).
+POSTING_INDEXES = (
+    (
+        "ALTER TABLE search_bm25posting DROP CONSTRAINT search_bm25posting_pkey",
+        "ALTER TABLE search_bm25posting ADD CONSTRAINT search_bm25posting_pkey"
+        " PRIMARY KEY (paper_id, lexeme)",
+    ),
+    (
+        "DROP INDEX bm25_posting_impact",
+        "CREATE INDEX bm25_posting_impact ON search_bm25posting (lexeme, impact DESC, paper_id)",
+    ),
+)
+
+
+def _is_bulk_load(cursor: CursorWrapper, *, incoming: int) -> bool:
+    """Whether ``incoming`` postings are many, and at least as many as the table holds."""
+    if incoming < settings.BM25_BULK_MIN_POSTINGS:
+        return False
+    # The planner's estimate is enough to choose a path (-1: never analysed yet).
+    cursor.execute(
+        "SELECT greatest(reltuples, 0)::bigint FROM pg_class"
+        " WHERE oid = 'search_bm25posting'::regclass"
+    )
+    return incoming >= cursor.fetchone()[0]

@@ -13,6 +13,7 @@ import logging
 import os
 import threading
 from collections import OrderedDict
+from contextlib import AbstractContextManager, nullcontext
 from pathlib import Path
 from typing import Any, Protocol
 
@@ -42,18 +43,42 @@ class QueryEncoder(Protocol):
 
 
 class TorchEncoder:
-    def __init__(self, *, model: Any, batch_size: int) -> None:
+    def __init__(self, *, model: Any, batch_size: int, precision: str = "fp32") -> None:
         self.model = model
         self.batch_size = batch_size
+        self.precision = precision  # "fp32" or "bf16", as resolved by encoding_precision
 
     def encode(self, texts: list[str]) -> np.ndarray:
-        return self.model.encode(
-            texts,
-            batch_size=self.batch_size,
-            normalize_embeddings=True,
-            convert_to_numpy=True,
-            show_progress_bar=False,
-        )
+        with self._autocast():
+            return self.model.encode(
+                texts,
+                batch_size=self.batch_size,
+                normalize_embeddings=True,
+                convert_to_numpy=True,
+                show_progress_bar=False,
+            )
+
+    def _autocast(self) -> AbstractContextManager[Any]:
+        if self.precision != "bf16":
+            return nullcontext()
+        import torch
+
+        return torch.autocast(device_type=self.model.device.type, dtype=torch.bfloat16)
+
+
+def encoding_precision(*, setting: str, device: str) -> str:
+    """``fp32`` or ``bf16`` for EMBEDDING_PRECISION ``setting`` on ``device``."""
+    if setting != "auto":
+        return setting
+    import torch
+
+    if device.startswith("cuda"):
+        return "bf16" if torch.cuda.is_bf16_supported() else "fp32"
+    if device != "cpu":
+        return "fp32"
+    # Without these instructions bf16 is emulated and slower than fp32.
+    native = ("_is_amx_tile_supported", "_is_avx512_bf16_supported")
+    return "bf16" if any(getattr(torch.cpu, check, bool)() for check in native) else "fp32"
 
 
 def encode_documents(texts: list[str]) -> np.ndarray:
@@ -102,6 +127,9 @@ def document_encoder() -> TorchEncoder:
             _encoders[key] = TorchEncoder(model=_load(*key), batch_size=0)
         encoder = _encoders[key]
     encoder.batch_size = settings.EMBEDDING_BATCH_SIZE
+    encoder.precision = encoding_precision(
+        setting=settings.EMBEDDING_PRECISION, device=settings.EMBEDDING_DEVICE
+    )
     return encoder
 
 

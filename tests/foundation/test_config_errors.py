@@ -37,6 +37,8 @@ def run_manage(*args: str, **env: str) -> subprocess.CompletedProcess[str]:
         ("DIGEST_ENV", "staging"),
         ("EMBEDDING_WINDOW", "0"),
         ("EMBEDDING_BATCH_SIZE", "-4"),
+        ("EMBEDDING_PRECISION", "fp16"),
+        ("BM25_BULK_MEMORY", "lots"),
     ],
 )
 def test_a_malformed_setting_gives_one_clear_line(variable: str, value: str) -> None:

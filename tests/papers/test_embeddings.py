@@ -23,6 +23,7 @@ from papers.embeddings.encoder import (
     document_encoder,
     encode_documents,
     encode_query,
+    encoding_precision,
     model_path,
     query_encoder,
 )
@@ -188,11 +189,46 @@ def test_onnx_query_vectors_match_torch_within_cosine_0_9999(
     long_text = " ".join(r.abstract for r in records)  # over 256 tokens: truncation must agree
     texts = ["x", "diffusion models", "LLM agents for theorem proving", long_text]
     texts += [r.title for r in records]
-    cosines = np.sum(onnx.encode(texts) * torch_encoder.encode(texts), axis=1)
+    fp32 = TorchEncoder(model=torch_encoder.model, batch_size=32, precision="fp32")
+    cosines = np.sum(onnx.encode(texts) * fp32.encode(texts), axis=1)
     assert cosines.min() >= 0.9999, cosines
     assert [round(float(c), 4) for c in cosines] == [1.0] * len(texts)
     assert encode_query("x").shape == (384,)
     assert encode_documents(["x"]).shape == (1, 384)
+
+
+@pytest.mark.django_db
+def test_bf16_document_vectors_stay_within_cosine_0_9999_of_float32_ones(
+    torch_encoder: TorchEncoder, papers: list[Paper]
+) -> None:
+    texts = [_text(paper) for paper in papers]
+    fp32 = TorchEncoder(model=torch_encoder.model, batch_size=8, precision="fp32").encode(texts)
+    bf16 = TorchEncoder(model=torch_encoder.model, batch_size=8, precision="bf16").encode(texts)
+    assert bf16.dtype == np.float32
+    np.testing.assert_allclose(np.linalg.norm(bf16, axis=1), 1.0, atol=1e-5)
+    cosines = np.sum(fp32 * bf16, axis=1)
+    assert cosines.min() >= 0.9999, cosines
+    assert not np.array_equal(fp32, bf16)  # the matrix multiplies really ran in bfloat16
+
+
+@pytest.mark.parametrize(
+    ("amx", "avx512_bf16", "expected"),
+    [(True, False, "bf16"), (False, True, "bf16"), (False, False, "fp32")],
+)
+def test_auto_precision_is_bf16_only_where_the_cpu_does_bf16_natively(
+    monkeypatch: pytest.MonkeyPatch, amx: bool, avx512_bf16: bool, expected: str
+) -> None:
+    import torch
+
+    monkeypatch.setattr(torch.cpu, "_is_amx_tile_supported", lambda: amx)
+    monkeypatch.setattr(torch.cpu, "_is_avx512_bf16_supported", lambda: avx512_bf16)
+    assert encoding_precision(setting="auto", device="cpu") == expected
+    assert encoding_precision(setting="fp32", device="cpu") == "fp32"
+    assert encoding_precision(setting="bf16", device="cpu") == "bf16"
+    with override_settings(EMBEDDING_PRECISION="auto"):
+        assert document_encoder().precision == expected
+    with override_settings(EMBEDDING_PRECISION="fp32"):
+        assert document_encoder().precision == "fp32"
 
 
 def test_importing_the_app_does_not_load_torch() -> None:
