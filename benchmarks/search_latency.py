@@ -126,23 +126,31 @@ def main() -> None:
     parser.add_argument("--profile", action="store_true", help="profile the hybrid queries")
     args = parser.parse_args()
     name = os.environ.setdefault("DIGEST_BENCH_DB", f"digest_bench_search_{args.papers}")
-    from benchmarks.bm25_latency import build
     from benchmarks.scratch_db import scratch_database
 
     database: AbstractContextManager[None] = (
         kept_database(name) if args.keep else scratch_database()
     )
-    with database, Benchmark(f"search_latency_{args.papers}", papers=args.papers,
-                             queries=args.queries) as bench:  # fmt: skip
-        from papers.models import PaperEmbedding
-        from search.models import Bm25Document
+    with database:
+        from django.conf import settings
 
-        base = list(sample_records())
-        if Bm25Document.objects.count() != args.papers:
-            build(bench, papers=args.papers, base=base)
-        if PaperEmbedding.objects.count() != args.papers:
-            load_vectors(bench, papers=args.papers, base=base)
-        run_queries(bench, title_queries(args.queries, base), profile=args.profile)
+        bench = Benchmark(f"search_latency_{args.papers}", papers=args.papers,
+                          queries=args.queries, bm25_parts=settings.SEARCH_BM25_PARTS)  # fmt: skip
+        with bench:
+            _measure(bench, papers=args.papers, queries=args.queries, profile=args.profile)
+
+
+def _measure(bench: Benchmark, *, papers: int, queries: int, profile: bool) -> None:
+    from benchmarks.bm25_latency import build
+    from papers.models import PaperEmbedding
+    from search.models import Bm25Document
+
+    base = list(sample_records())
+    if Bm25Document.objects.count() != papers:
+        build(bench, papers=papers, base=base)
+    if PaperEmbedding.objects.count() != papers:
+        load_vectors(bench, papers=papers, base=base)
+    run_queries(bench, title_queries(queries, base), profile=profile)
 
 
 if __name__ == "__main__":

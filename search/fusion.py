@@ -2,7 +2,8 @@
 
 Each side contributes its top ``k`` candidates: BM25 through ``search_bm25_best`` (the
 threshold algorithm, or a plain sum when the query's postings are few), run as its own
-statement so that it overlaps the query's encoding (search/hybrid.py), and pgvector's
+statements, one per part of the corpus on as many connections (``keyword_ranking``), so
+that it overlaps the query's encoding (search/hybrid.py), and pgvector's
 HNSW index (``hnsw.ef_search`` is set per connection in settings) inside the fusion
 statement. A paper's fused score is  Σ_side weight_side / (rrf_k + rank_side), with
 rrf_k = 60 (Cormack et al. 2009). Filters (categories, dates, authors, phrases,
@@ -18,8 +19,9 @@ from typing import Any
 
 import numpy as np
 from django.conf import settings
-from django.db import connection
+from django.db import close_old_connections, connection
 
+from digest.lib.threads import process_pool
 from search.bm25 import MAX_QUERY_TERMS
 from search.query import ParsedQuery
 
@@ -67,12 +69,39 @@ def keyword_depth(*, mode: str, filters: Filters, limit: int, offset: int) -> in
 
 
 def keyword_ranking(*, text: str, k: int) -> list[int]:
-    """The exact BM25 top ``k`` paper ids for ``text``, best first (ties: smaller id)."""
+    """The exact BM25 top ``k`` paper ids for ``text``, best first (ties: smaller id).
+
+    With SEARCH_BM25_PARTS = P > 1 the corpus is ranked as P parts (paper id modulo P) on
+    P connections at once, this thread's and P - 1 pool threads', and the parts' exact
+    top k are merged. Inside a transaction the other connections could not see what it
+    has not committed, so it is ranked whole, on this connection.
+    """
+    parts = settings.SEARCH_BM25_PARTS
+    if parts == 1 or connection.in_atomic_block:
+        return [paper_id for paper_id, _ in _keyword_part(text=text, k=k, parts=1, part=0)]
+    pool = process_pool("bm25", workers=parts - 1)
+    others = [pool.submit(_keyword_part_in_thread, text=text, k=k, parts=parts, part=part)
+              for part in range(1, parts)]  # fmt: skip
+    rows = _keyword_part(text=text, k=k, parts=parts, part=0)
+    for other in others:
+        rows += other.result()
+    rows.sort(key=lambda row: (-row[1], row[0]))
+    return [paper_id for paper_id, _ in rows[:k]]
+
+
+def _keyword_part(*, text: str, k: int, parts: int, part: int) -> list[tuple[int, float]]:
     with connection.cursor() as cursor:
-        params = {"text": text, "max_terms": MAX_QUERY_TERMS, "k": k,
+        params = {"text": text, "max_terms": MAX_QUERY_TERMS, "k": k, "parts": parts, "part": part,
                   "max_postings": settings.SEARCH_BM25_EXHAUSTIVE_MAX_POSTINGS}  # fmt: skip
         cursor.execute(_KEYWORD_SQL, params)
-        return [paper_id for (paper_id,) in cursor.fetchall()]
+        return cursor.fetchall()
+
+
+def _keyword_part_in_thread(**kwargs: Any) -> list[tuple[int, float]]:
+    # A pool thread keeps its own connection between searches; no request cycle closes
+    # it, so drop it here when it has broken or outlived CONN_MAX_AGE.
+    close_old_connections()
+    return _keyword_part(**kwargs)
 
 
 def fused_page_sql(
@@ -189,10 +218,10 @@ def _like_escape(value: str) -> str:
 
 
 _KEYWORD_SQL = """
-SELECT b.paper_id FROM search_bm25_best(
+SELECT b.paper_id, b.score FROM search_bm25_best(
     ARRAY(SELECT lexeme FROM unnest(to_tsvector('english'::regconfig, %(text)s))
           ORDER BY positions[1], lexeme LIMIT %(max_terms)s),
-    %(k)s, %(max_postings)s) b
+    %(k)s, %(max_postings)s, %(parts)s, %(part)s) b
 ORDER BY b.score DESC, b.paper_id
 """
 

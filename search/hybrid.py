@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import logging
 import math
-import os
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import date
@@ -15,6 +14,7 @@ from django.db import connection
 from django.utils.html import escape
 from django.utils.safestring import SafeString, mark_safe
 
+from digest.lib.threads import process_pool
 from papers.models import Paper
 from search.fusion import (
     MODES,
@@ -144,15 +144,9 @@ def _query_vector(text: str) -> np.ndarray | None:
         return None
 
 
-_pool: tuple[int, ThreadPoolExecutor] | None = None
-
-
 def _encoding_pool() -> ThreadPoolExecutor:
-    """This process's query-encoding threads (made after any fork: threads do not survive one)."""
-    global _pool
-    if _pool is None or _pool[0] != os.getpid():
-        _pool = (os.getpid(), ThreadPoolExecutor(max_workers=2, thread_name_prefix="encode"))
-    return _pool[1]
+    """This process's query-encoding threads."""
+    return process_pool("encode", workers=2)
 
 
 def _hits(page_sql: str, params: dict[str, Any], *, text: str) -> tuple[list[SearchHit], int]:

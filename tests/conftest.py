@@ -1,10 +1,14 @@
 from __future__ import annotations
 
+from collections.abc import Iterator
+
 import pytest
 import redis
 from django.conf import settings
 from django.core.cache import cache
+from django.db import connections
 
+from digest.lib.threads import run_on_every_thread
 from tests.helpers.celery_worker import CeleryWorker
 
 # The OpenAI-compatible test server and client (openai_server, openai_llm) for every test.
@@ -24,6 +28,14 @@ def pytest_configure(config: pytest.Config) -> None:
 @pytest.fixture(autouse=True)
 def _empty_cache() -> None:
     cache.clear()
+
+
+@pytest.fixture(autouse=True, scope="session")
+def _close_bm25_part_connections(django_db_setup: None) -> Iterator[None]:
+    """BM25's pool threads keep connections (search.fusion); close them before the test
+    database is dropped, which PostgreSQL refuses while anyone is connected."""
+    yield
+    run_on_every_thread("bm25", connections.close_all)
 
 
 @pytest.fixture

@@ -38,6 +38,12 @@ class OnnxQueryEncoder:
         self.tokenizer.enable_truncation(max_length=max_length)
         options = onnxruntime.SessionOptions()
         options.log_severity_level = 3
+        # A query is a few dozen tokens: one thread encodes it about as fast as two, and
+        # it runs beside BM25's statements (search.hybrid), whose cores a second thread,
+        # or ONNX Runtime's default of spinning idle threads between runs, would take.
+        options.intra_op_num_threads = 1
+        options.inter_op_num_threads = 1
+        options.add_session_config_entry("session.intra_op.allow_spinning", "0")
         self.session = onnxruntime.InferenceSession(
             str(onnx_path), options, providers=["CPUExecutionProvider"]
         )

@@ -39,6 +39,7 @@ def run_manage(*args: str, **env: str) -> subprocess.CompletedProcess[str]:
         ("EMBEDDING_BATCH_SIZE", "-4"),
         ("EMBEDDING_PRECISION", "fp16"),
         ("BM25_BULK_MEMORY", "lots"),
+        ("SEARCH_BM25_PARTS", "0"),
     ],
 )
 def test_a_malformed_setting_gives_one_clear_line(variable: str, value: str) -> None:
