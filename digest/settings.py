@@ -6,6 +6,7 @@ cookies, HTTPS); anything else is the development profile with embedded defaults
 
 from __future__ import annotations
 
+import os
 import re
 import secrets
 from pathlib import Path
@@ -330,8 +331,9 @@ SEARCH_BM25_EXHAUSTIVE_MAX_POSTINGS = env.int("SEARCH_BM25_EXHAUSTIVE_MAX_POSTIN
 # BM25 ranks the corpus as this many parts (paper id modulo parts) on as many database
 # connections at once and merges their exact top k: a search's latency for cores. At 1M
 # papers on 2 cores, 2 parts cut BM25's p95 from 156 to 118 ms (README, "Search speed").
-# 1 ranks it in one statement (one connection per search, the most searches per second).
-SEARCH_BM25_PARTS = env.int("SEARCH_BM25_PARTS", default=2)
+# 1 ranks it in one statement (one connection per search, the most searches per second),
+# the default on one core.
+SEARCH_BM25_PARTS = env.int("SEARCH_BM25_PARTS", default=min(2, os.cpu_count() or 1))
 if SEARCH_BM25_PARTS < 1:
     raise ConfigError("SEARCH_BM25_PARTS", "must be at least 1.")
 
