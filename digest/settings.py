@@ -330,7 +330,7 @@ SEARCH_WEIGHT_SEMANTIC = env.float("SEARCH_WEIGHT_SEMANTIC", default=1.0)
 SEARCH_BM25_EXHAUSTIVE_MAX_POSTINGS = env.int("SEARCH_BM25_EXHAUSTIVE_MAX_POSTINGS", default=80000)
 # BM25 ranks the corpus as this many parts (paper id modulo parts) on as many database
 # connections at once and merges their exact top k: a search's latency for cores. At 1M
-# papers on 2 cores, 2 parts cut BM25's p95 from 156 to 118 ms (README, "Search speed").
+# papers on 2 cores, 2 parts cut BM25's top-20 p95 from 171 to 124 ms (README, "Search speed").
 # 1 ranks it in one statement (one connection per search, the most searches per second),
 # the default on one core.
 SEARCH_BM25_PARTS = env.int("SEARCH_BM25_PARTS", default=min(2, os.cpu_count() or 1))

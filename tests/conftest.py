@@ -30,10 +30,10 @@ def _empty_cache() -> None:
     cache.clear()
 
 
-@pytest.fixture(autouse=True, scope="session")
-def _close_bm25_part_connections(django_db_setup: None) -> Iterator[None]:
-    """BM25's pool threads keep connections (search.fusion); close them before the test
-    database is dropped, which PostgreSQL refuses while anyone is connected."""
+@pytest.fixture(scope="session")
+def django_db_setup(django_db_setup: None) -> Iterator[None]:
+    """pytest-django's test database, and before it is dropped (PostgreSQL refuses while
+    anyone is connected) the connections BM25's pool threads keep (search.fusion)."""
     yield
     run_on_every_thread("bm25", connections.close_all)
 
