@@ -7,11 +7,13 @@ from datetime import timedelta
 from typing import Any
 
 from celery import shared_task
+from celery.signals import worker_init, worker_process_init
 from celery.utils.log import get_task_logger
 from django.conf import settings
 from django.utils import timezone
 
 from digest.lib.tasks import DATABASE_RETRY
+from papers.embeddings.encoder import share_cores_among
 from papers.harvest.sources import default_params
 from papers.models import HarvestRun
 from papers.selectors import embedding_backlog_chunks
@@ -19,6 +21,20 @@ from papers.services.embeddings import papers_embed
 from papers.services.harvest import HarvestAlreadyRunning, harvest_source
 
 logger = get_task_logger(__name__)
+_worker: Any = None
+
+
+@worker_init.connect
+def _remember_worker(sender: Any, **kwargs: Any) -> None:
+    global _worker
+    _worker = sender  # its pool size is final once the pool forks its processes
+
+
+@worker_process_init.connect
+def _share_cores_with_the_pool(**kwargs: Any) -> None:
+    if _worker is not None:  # each prefork child would otherwise run torch on every core
+        share_cores_among(processes=int(_worker.concurrency))
+
 
 HARVEST_TASK_OPTIONS: dict[str, Any] = {
     "bind": True,

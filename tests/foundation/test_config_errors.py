@@ -38,6 +38,7 @@ def run_manage(*args: str, **env: str) -> subprocess.CompletedProcess[str]:
         ("EMBEDDING_WINDOW", "0"),
         ("EMBEDDING_BATCH_SIZE", "-4"),
         ("EMBEDDING_PRECISION", "fp16"),
+        ("EMBEDDING_HEAP_RETAIN_MB", "4096"),
         ("BM25_BULK_MEMORY", "lots"),
         ("SEARCH_BM25_PARTS", "0"),
     ],

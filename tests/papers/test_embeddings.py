@@ -17,6 +17,7 @@ from django.core.management import call_command
 from django.test import override_settings
 from pgvector.django import CosineDistance
 
+from papers.embeddings import encoder as encoder_module
 from papers.embeddings.encoder import (
     EmbeddingError,
     TorchEncoder,
@@ -26,6 +27,8 @@ from papers.embeddings.encoder import (
     encoding_precision,
     model_path,
     query_encoder,
+    share_cores_among,
+    torch_threads,
 )
 from papers.harvest.sample import LISTINGS_DIR, parse_listing_line
 from papers.models import Paper, PaperEmbedding
@@ -33,6 +36,7 @@ from papers.selectors import papers_needing_embedding
 from papers.services import papers_upsert
 from papers.services.embeddings import embedding_text, papers_embed
 from papers.tasks import embed_papers
+from tests.helpers.celery_worker import CeleryWorker
 
 SAMPLE_DAY = date(2026, 6, 2)
 SAMPLE_PAPERS = 12
@@ -344,3 +348,28 @@ def test_the_query_vector_cache_forgets_the_least_recent_beyond_its_size(
         encode_query(query)
     encoder.clear_query_vector_cache()
     assert [texts[0] for texts in counting.calls] == ["a", "b", "c", "b"]
+
+
+def test_torch_takes_every_core_unless_processes_share_them(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setattr(encoder_module, "_processes_sharing_cores", 1)
+    assert torch_threads() == 0  # torch's own default: all cores
+    share_cores_among(processes=2)
+    assert torch_threads() == max(1, len(os.sched_getaffinity(0)) // 2)
+    share_cores_among(processes=64)
+    assert torch_threads() == 1
+    with override_settings(EMBEDDING_TORCH_THREADS=3):
+        assert torch_threads() == 3
+
+
+@pytest.mark.celery_worker
+@pytest.mark.django_db(transaction=True)
+def test_each_process_of_a_prefork_worker_takes_its_share_of_the_cores(
+    papers: list[Paper],
+) -> None:
+    with CeleryWorker(queues=("embed",), concurrency=2) as worker:
+        assert embed_papers.delay(paper_ids=[papers[0].pk]).get(timeout=180)["embedded"] == 1
+        log = worker.log_path.read_text()
+    share = max(1, len(os.sched_getaffinity(0)) // 2)
+    assert f"embedding model all-MiniLM-L6-v2 loaded on cpu ({share} torch threads)" in log
