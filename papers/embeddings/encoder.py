@@ -163,7 +163,13 @@ def torch_threads() -> int:
         return settings.EMBEDDING_TORCH_THREADS
     if _processes_sharing_cores == 1:
         return 0
-    return max(1, len(os.sched_getaffinity(0)) // _processes_sharing_cores)
+    return max(1, _usable_cores() // _processes_sharing_cores)
+
+
+def _usable_cores() -> int:
+    if hasattr(os, "sched_getaffinity"):  # Linux: the cores this process may run on
+        return len(os.sched_getaffinity(0))
+    return os.cpu_count() or 1
 
 
 def _load(name: str, device: str) -> Any:
