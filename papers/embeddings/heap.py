@@ -43,7 +43,10 @@ def _glibc() -> ctypes.CDLL | None:
     name = ctypes.util.find_library("c")
     if name is None:
         return None
-    libc = ctypes.CDLL(name)
+    try:
+        libc = ctypes.CDLL(name)
+    except OSError:  # an unusual libc layout: encode as before rather than fail the load
+        return None
     if not hasattr(libc, "gnu_get_libc_version") or not hasattr(libc, "mallopt"):
         return None
     libc.mallopt.argtypes = [ctypes.c_int, ctypes.c_int]
