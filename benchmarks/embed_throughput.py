@@ -1,7 +1,7 @@
 """Embedding throughput (documents) and latency (queries), per backend, on real abstracts.
 
     python benchmarks/embed_throughput.py [--papers 200] [--queries 100] [--workers 1,2]
-                                          [--heap-pairs 5]
+                                          [--heap-pairs 5] [--rounds 5]
 
 Documents: title + abstract of real sample papers (256-token cap, as the model reads
 them), encoded in batches of EMBEDDING_BATCH_SIZE, then the whole ``papers_embed``
@@ -24,6 +24,12 @@ for the projections and feed-forward, 4 L h for attention; h = 384, 6 layers), d
 into the GFLOP/s torch's matrix multiply reaches on this CPU for the model's shapes, at
 the precision documents are encoded with (EMBEDDING_PRECISION as resolved here) and at
 float32. Both torch precisions are timed whichever is in use.
+
+This machine's speed drifts by a third within minutes, so the judged figure compares like
+with like: ``--rounds`` service runs, each between two measurements of the matmul rate the
+CPU sustains for a second (the best of one multiply on every core and one single-threaded
+multiply per core at once), and the median of the service's shares of those ceilings. The
+best single matmul call, taken once, is reported beside it.
 """
 
 from __future__ import annotations
@@ -65,6 +71,8 @@ def main() -> None:
     parser.add_argument("--papers", type=int, default=200)
     parser.add_argument("--queries", type=int, default=100)
     parser.add_argument("--workers", default="1,2", help="embed worker processes to try")
+    parser.add_argument("--rounds", type=int, default=5,
+                        help="service runs, each between two sustained matmuls")  # fmt: skip
     parser.add_argument("--heap-pairs", type=int, default=5,
                         help="fresh processes, heap setting off then on, alternately")  # fmt: skip
     args = parser.parse_args()
@@ -133,17 +141,13 @@ def main() -> None:
         bench.record("model_gflop_per_doc", flops / 1e9, unit="GFLOP")
         for dtype in dict.fromkeys([precision, "fp32"]):
             gflops = gemm_gflops(threads=cores, dtype=dtype)
-            ceiling = gflops * 1e9 / flops
             bench.record(f"gemm_{dtype}_gflop_per_s", gflops, unit="GFLOP/s")
-            bench.record(f"ceiling_{dtype}_docs_per_s", ceiling, unit="docs/s")
-            bench.record(f"service_share_of_{dtype}_ceiling", service / ceiling,
-                         target=">= 0.9" if dtype == precision else "")  # fmt: skip
-        # The best single call catches the CPU at its briefest boost; the service runs for
-        # seconds. The matmul rate held over seconds is reported beside it, not instead.
-        sustained = gemm_gflops(threads=cores, dtype=precision, seconds=5)
-        bench.record(f"gemm_{precision}_sustained_gflop_per_s", sustained, unit="GFLOP/s")
-        bench.record(f"service_share_of_sustained_{precision}_ceiling",
-                     service / (sustained * 1e9 / flops))  # fmt: skip
+            bench.record(f"ceiling_{dtype}_docs_per_s", gflops * 1e9 / flops, unit="docs/s")
+            # Against the briefest boost of one call, taken minutes apart from the service.
+            bench.record(
+                f"service_share_of_{dtype}_best_call_ceiling", service * flops / gflops / 1e9
+            )
+        against_ceiling(bench, rounds=args.rounds, flops=flops, dtype=precision)
         scale_out(bench, workers=[int(n) for n in args.workers.split(",")], chunk=batch)
         heap_reuse(bench, texts=texts, pairs=args.heap_pairs)
 
@@ -168,17 +172,15 @@ def flops_per_doc(texts: list[str], *, batch: int) -> float:
     return total / len(lengths)
 
 
-def gemm_gflops(
-    *, tokens: int = 4096, threads: int, dtype: str = "fp32", seconds: float = 0
-) -> float:
+def gemm_gflops(*, tokens: int = 4096, threads: int, dtype: str = "fp32") -> float:
     """Best of several matmuls of the feed-forward shape in ``dtype``, in GFLOP/s.
 
     Both weight layouts are tried, (in, out) as ``mm`` takes it and (out, in) as the
-    model's ``linear`` layers hold it: the faster one is the ceiling. With ``seconds``,
-    the rate of back-to-back matmuls over that long per layout instead of the best call.
+    model's ``linear`` layers hold it: the faster one is the ceiling.
     """
     import torch
 
+    previous = torch.get_num_threads()
     torch.set_num_threads(threads)
     kind = torch.bfloat16 if dtype == "bf16" else torch.float32
     a = torch.randn(tokens, 384, dtype=kind)
@@ -188,17 +190,84 @@ def gemm_gflops(
     best = 0.0
     for multiply in layouts:
         multiply()
-        if seconds:
-            calls, started = 0, time.perf_counter()
-            while (elapsed := time.perf_counter() - started) < seconds:
-                multiply()
-                calls += 1
-            best = max(best, calls * flop / elapsed / 1e9)
-            continue
         for _ in range(20):
             started = time.perf_counter()
             multiply()
             best = max(best, flop / (time.perf_counter() - started) / 1e9)
+    torch.set_num_threads(previous)
+    return best
+
+
+def against_ceiling(bench: Benchmark, *, rounds: int, flops: float, dtype: str) -> None:
+    """The service's share of the ceiling, with the ceiling measured around each run.
+
+    This machine's speed drifts by a third within minutes (a shared virtual machine), so
+    a service run is compared with the matmul rate sustained just before and just after
+    it, round after round, and the median of those shares is the figure.
+    """
+    import statistics
+
+    from papers.services.embeddings import papers_embed
+
+    rates, shares = [], []
+    ceilings = [sustained_gemm_gflops(dtype=dtype)]
+    for _ in range(rounds):
+        started = time.perf_counter()
+        embedded = papers_embed(only_missing=False).embedded
+        rates.append(embedded / (time.perf_counter() - started))
+        ceilings.append(sustained_gemm_gflops(dtype=dtype))
+        around = (ceilings[-2] + ceilings[-1]) / 2
+        shares.append(rates[-1] * flops / (around * 1e9))
+    bench.parameters["ceiling_rounds"] = rounds
+    bench.record("rounds_service_docs_per_s_median", statistics.median(rates), unit="docs/s")
+    bench.record(f"rounds_gemm_{dtype}_sustained_gflop_per_s_median",
+                 statistics.median(ceilings), unit="GFLOP/s")  # fmt: skip
+    bench.record("rounds_service_share_of_ceiling_min", min(shares))
+    bench.record("rounds_service_share_of_ceiling_max", max(shares))
+    bench.record("rounds_service_share_of_ceiling_median", statistics.median(shares),
+                 target=">= 0.9")  # fmt: skip
+
+
+def sustained_gemm_gflops(*, dtype: str, seconds: float = 1.0) -> float:
+    """The matmul rate this CPU holds for ``seconds`` now, at its best.
+
+    The feed-forward shape in both weight layouts, as one multiply on every core and as one
+    single-threaded multiply per core at once (as a prefork worker's processes run):
+    whichever is fastest.
+    """
+    import threading
+
+    import torch
+
+    cores, previous = os.cpu_count() or 1, torch.get_num_threads()
+    kind = torch.bfloat16 if dtype == "bf16" else torch.float32
+    inputs = [torch.randn(4096, 384, dtype=kind) for _ in range(cores)]
+    in_out, out_in = torch.randn(384, 1536, dtype=kind), torch.randn(1536, 384, dtype=kind)
+    layouts = (lambda a: torch.mm(a, in_out), lambda a: torch.nn.functional.linear(a, out_in))
+    flop, best = 2 * 4096 * 384 * 1536, 0.0
+    for streams in dict.fromkeys([1, cores]):
+        torch.set_num_threads(cores // streams)
+        for multiply in layouts:
+            calls = [0] * streams
+            ready = threading.Barrier(streams + 1)
+
+            def run(stream: int, multiply=multiply, calls=calls, ready=ready) -> None:  # type: ignore[no-untyped-def]
+                multiply(inputs[stream])  # warm-up: this thread's first call sets up its buffers
+                ready.wait()
+                until = time.perf_counter() + seconds
+                while time.perf_counter() < until:
+                    multiply(inputs[stream])
+                    calls[stream] += 1
+
+            threads = [threading.Thread(target=run, args=(i,)) for i in range(streams)]
+            for thread in threads:
+                thread.start()
+            ready.wait()
+            started = time.perf_counter()
+            for thread in threads:
+                thread.join()
+            best = max(best, sum(calls) * flop / (time.perf_counter() - started) / 1e9)
+    torch.set_num_threads(previous)
     return best
 
 
