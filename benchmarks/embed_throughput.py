@@ -42,10 +42,13 @@ import time
 from collections.abc import Callable
 from itertools import islice
 from pathlib import Path
+from typing import Any
 
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from benchmarks.harness import Benchmark, percentile
+
+Multiply = Callable[[Any], object]
 
 
 def docs_per_s(encode: Callable[[list[str]], object], texts: list[str], batch: int) -> float:
@@ -72,7 +75,7 @@ def main() -> None:
     parser.add_argument("--queries", type=int, default=100)
     parser.add_argument("--workers", default="1,2", help="embed worker processes to try")
     parser.add_argument("--rounds", type=int, default=5,
-                        help="service runs, each between two sustained matmuls")  # fmt: skip
+                        help="service runs between sustained matmuls (0: none)")  # fmt: skip
     parser.add_argument("--heap-pairs", type=int, default=5,
                         help="fresh processes, heap setting off then on, alternately")  # fmt: skip
     args = parser.parse_args()
@@ -172,29 +175,40 @@ def flops_per_doc(texts: list[str], *, batch: int) -> float:
     return total / len(lengths)
 
 
-def gemm_gflops(*, tokens: int = 4096, threads: int, dtype: str = "fp32") -> float:
-    """Best of several matmuls of the feed-forward shape in ``dtype``, in GFLOP/s.
-
-    Both weight layouts are tried, (in, out) as ``mm`` takes it and (out, in) as the
-    model's ``linear`` layers hold it: the faster one is the ceiling.
-    """
+def feed_forward_operands(*, dtype: str, count: int = 1) -> tuple[list[Any], list[Multiply], int]:
+    """``count`` inputs of the feed-forward shape, the two weight layouts a multiply may use
+    ((in, out) as ``mm`` takes it, (out, in) as the model's ``linear`` layers hold it), and
+    the FLOPs of one multiply."""
     import torch
 
+    kind = torch.bfloat16 if dtype == "bf16" else torch.float32
+    inputs = [torch.randn(4096, 384, dtype=kind) for _ in range(count)]
+    in_out, out_in = torch.randn(384, 1536, dtype=kind), torch.randn(1536, 384, dtype=kind)
+    layouts: list[Multiply] = [
+        lambda a: torch.mm(a, in_out),
+        lambda a: torch.nn.functional.linear(a, out_in),
+    ]
+    return inputs, layouts, 2 * 4096 * 384 * 1536
+
+
+def gemm_gflops(*, threads: int, dtype: str = "fp32") -> float:
+    """Best of several single matmuls of the feed-forward shape in ``dtype``, in GFLOP/s,
+    in the faster weight layout."""
+    import torch
+
+    (a,), layouts, flop = feed_forward_operands(dtype=dtype)
     previous = torch.get_num_threads()
     torch.set_num_threads(threads)
-    kind = torch.bfloat16 if dtype == "bf16" else torch.float32
-    a = torch.randn(tokens, 384, dtype=kind)
-    in_out, out_in = torch.randn(384, 1536, dtype=kind), torch.randn(1536, 384, dtype=kind)
-    layouts = (lambda: torch.mm(a, in_out), lambda: torch.nn.functional.linear(a, out_in))
-    flop = 2 * tokens * 384 * 1536
     best = 0.0
-    for multiply in layouts:
-        multiply()
-        for _ in range(20):
-            started = time.perf_counter()
-            multiply()
-            best = max(best, flop / (time.perf_counter() - started) / 1e9)
-    torch.set_num_threads(previous)
+    try:
+        for multiply in layouts:
+            multiply(a)
+            for _ in range(20):
+                started = time.perf_counter()
+                multiply(a)
+                best = max(best, flop / (time.perf_counter() - started) / 1e9)
+    finally:
+        torch.set_num_threads(previous)
     return best
 
 
@@ -205,6 +219,8 @@ def against_ceiling(bench: Benchmark, *, rounds: int, flops: float, dtype: str) 
     a service run is compared with the matmul rate sustained just before and just after
     it, round after round, and the median of those shares is the figure.
     """
+    if rounds < 1:
+        return
     import statistics
 
     from papers.services.embeddings import papers_embed
@@ -240,34 +256,37 @@ def sustained_gemm_gflops(*, dtype: str, seconds: float = 1.0) -> float:
     import torch
 
     cores, previous = os.cpu_count() or 1, torch.get_num_threads()
-    kind = torch.bfloat16 if dtype == "bf16" else torch.float32
-    inputs = [torch.randn(4096, 384, dtype=kind) for _ in range(cores)]
-    in_out, out_in = torch.randn(384, 1536, dtype=kind), torch.randn(1536, 384, dtype=kind)
-    layouts = (lambda a: torch.mm(a, in_out), lambda a: torch.nn.functional.linear(a, out_in))
-    flop, best = 2 * 4096 * 384 * 1536, 0.0
-    for streams in dict.fromkeys([1, cores]):
-        torch.set_num_threads(cores // streams)
-        for multiply in layouts:
-            calls = [0] * streams
-            ready = threading.Barrier(streams + 1)
+    inputs, layouts, flop = feed_forward_operands(dtype=dtype, count=cores)
 
-            def run(stream: int, multiply=multiply, calls=calls, ready=ready) -> None:  # type: ignore[no-untyped-def]
-                multiply(inputs[stream])  # warm-up: this thread's first call sets up its buffers
-                ready.wait()
-                until = time.perf_counter() + seconds
-                while time.perf_counter() < until:
-                    multiply(inputs[stream])
-                    calls[stream] += 1
+    def rate(multiply: Multiply, streams: int) -> float:
+        calls = [0] * streams
+        # A thread that fails before the start breaks the barrier instead of hanging it.
+        ready = threading.Barrier(streams + 1, timeout=120)
 
-            threads = [threading.Thread(target=run, args=(i,)) for i in range(streams)]
-            for thread in threads:
-                thread.start()
+        def run(stream: int) -> None:
+            multiply(inputs[stream])  # warm-up: this thread's first call sets up its buffers
             ready.wait()
-            started = time.perf_counter()
-            for thread in threads:
-                thread.join()
-            best = max(best, sum(calls) * flop / (time.perf_counter() - started) / 1e9)
-    torch.set_num_threads(previous)
+            until = time.perf_counter() + seconds
+            while time.perf_counter() < until:
+                multiply(inputs[stream])
+                calls[stream] += 1
+
+        threads = [threading.Thread(target=run, args=(i,)) for i in range(streams)]
+        for thread in threads:
+            thread.start()
+        ready.wait()
+        started = time.perf_counter()
+        for thread in threads:
+            thread.join()
+        return sum(calls) * flop / (time.perf_counter() - started) / 1e9
+
+    best = 0.0
+    try:
+        for streams in dict.fromkeys([1, cores]):
+            torch.set_num_threads(cores // streams)
+            best = max(best, *(rate(multiply, streams) for multiply in layouts))
+    finally:
+        torch.set_num_threads(previous)
     return best
 
 
