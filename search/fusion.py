@@ -13,6 +13,7 @@ candidate lists so that filters do not starve the page.
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any
@@ -20,13 +21,18 @@ from typing import Any
 import numpy as np
 from django.conf import settings
 from django.db import close_old_connections, connection
+from django.utils import timezone
 
 from digest.lib.threads import process_pool
+from papers.trending import trending_ranking
 from search.bm25 import MAX_QUERY_TERMS
 from search.query import ParsedQuery
 
 MODES = ("hybrid", "keyword", "semantic")
 SORTS = ("relevance", "newest", "trending")
+# sort=trending orders by the site's one trending ranking (papers.trending) of this window;
+# papers that are not trending follow, newest first.
+TRENDING_WINDOW = "week"
 MAX_CANDIDATES = 1000
 # In hybrid mode BM25 contributes as many candidates as the page needs (at least 20), not
 # 100: the threshold algorithm's cost grows with k on common-word queries (the latency
@@ -133,6 +139,7 @@ def fused_page_sql(
         limit=limit,
         offset=offset,
     )
+    params.update(_sort_params(sort))
     return _FUSION_SQL.format(where=where, order=_ORDER[sort]), params
 
 
@@ -141,7 +148,7 @@ def filtered_page_sql(
 ) -> tuple[str, dict[str, Any]]:
     """SQL for one page of papers matching only filters (no words), newest or trending first."""
     where, params = _filter_sql(filters)
-    params.update(limit=limit, offset=offset)
+    params.update(limit=limit, offset=offset, **_sort_params(sort))
     order = _ORDER["trending" if sort == "trending" else "newest"]
     sql = f"""
         SELECT p.id, 0.0::float8 AS score, NULL::int AS keyword_rank, NULL::int AS semantic_rank,
@@ -171,15 +178,21 @@ def _candidate_depth(*, limit: int, offset: int, filtered: bool) -> int:
 
 
 _TSV = "to_tsvector('english'::regconfig, p.title_text || ' ' || p.abstract_text)"
-_TRENDING = (
-    "(SELECT coalesce(max(t.upvotes), 0) FROM papers_trendingsignal t"
-    " WHERE t.paper_id = p.id AND t.day >= current_date - 30)"
-)
+# A paper's place in the trending ranking, looked up in a jsonb object {id: place}.
+_TRENDING_PLACE = "coalesce((%(trending_places)s::jsonb ->> p.id::text)::int, 2147483647)"
 _ORDER = {
     "relevance": "f.score DESC, p.id",
     "newest": "p.submitted_at DESC NULLS LAST, p.id DESC",
-    "trending": f"{_TRENDING} DESC, p.submitted_at DESC NULLS LAST, p.id DESC",
+    "trending": f"{_TRENDING_PLACE}, p.submitted_at DESC NULLS LAST, p.id DESC",
 }
+
+
+def _sort_params(sort: str) -> dict[str, Any]:
+    """The trending ranking's places when the page is sorted by it (else nothing)."""
+    if sort != "trending":
+        return {}
+    ranked = trending_ranking(window=TRENDING_WINDOW, day=timezone.localdate())
+    return {"trending_places": json.dumps({r.paper_id: n for n, r in enumerate(ranked, 1)})}
 
 
 def _filter_sql(filters: Filters) -> tuple[str, dict[str, Any]]:
