@@ -5,7 +5,7 @@
 * ``upvotes``: the paper's Hugging Face daily-papers upvotes, the latest count seen in the
   window (the count only grows, so the maximum).
 * ``own``: this site's signals made inside the window, ``views / 10 + bookmarks + upvotes``.
-  They live in the digest app, which papers cannot import: digest registers a provider at
+  They live in the reader app, which papers cannot import: reader registers a provider at
   start-up (``own_signals_provider_set``); without one the part is 0. A paper with own
   signals in the window is ranked even without a Hugging Face signal.
 * ``has_code``: 1 when a source linked a code repository.
@@ -122,7 +122,7 @@ _provider: OwnSignalsProvider | None = None
 
 
 def own_signals_provider_set(provider: OwnSignalsProvider | None) -> None:
-    """Register the source of the site's own signals (digest does it in ``ready()``)."""
+    """Register the source of the site's own signals (reader does it in ``ready()``)."""
     global _provider
     _provider = provider
 
