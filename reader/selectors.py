@@ -292,8 +292,9 @@ def own_signals_in_window(
 ) -> dict[int, dict[date, OwnSignals]]:
     """Counted views, bookmarks and upvotes per paper and day, ``since`` < day <= ``until``.
 
-    One query. Registered with papers.trending at start-up (``ReaderConfig.ready``); ``paper_ids=None`` means every
-    paper. Bookmarks and upvotes count on the (site-local) day they were made.
+    One query. Registered with papers.trending at start-up (``ReaderConfig.ready``);
+    ``paper_ids=None`` means every paper. Bookmarks and upvotes count on the (site-local)
+    day they were made.
     """
     start, end = (
         timezone.make_aware(datetime.combine(d + timedelta(days=1), time.min))
