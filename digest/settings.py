@@ -85,9 +85,12 @@ INSTALLED_APPS = [
     "django_htmx",
     "template_partials",
     "anymail",
-    "digest",
+    "digest",  # the project: no models, its migrations hold the pgvector extension
     "papers",
     "search",
+    "reader",
+    "mailing",
+    "writing",
 ]
 
 MIDDLEWARE = [
