@@ -89,7 +89,12 @@ def make_papers(day: date) -> None:
         )
         Authorship.objects.create(paper=paper, author=author, position=0)
         TrendingSignal.objects.create(
-            source="hf", day=day, paper=paper, rank=rank, ai_summary="A one-line summary."
+            source="hf",
+            day=day,
+            paper=paper,
+            rank=rank,
+            upvotes=100 - rank,
+            ai_summary="A one-line summary.",
         )
 
 

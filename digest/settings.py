@@ -340,6 +340,23 @@ SUBSCRIBE_RATE_PER_ADDRESS = env.str("SUBSCRIBE_RATE_PER_ADDRESS", default="3/d"
 RATELIMIT_IP_META_KEY = env.str("RATELIMIT_IP_META_KEY", default="") or None
 DIGEST_CONFIRM_MAX_AGE_S = env.int("DIGEST_CONFIRM_MAX_AGE_S", default=3 * 24 * 3600)
 DIGEST_MAIL_BATCH_SIZE = env.int("DIGEST_MAIL_BATCH_SIZE", default=200)
+# The daily email: papers per email (always this many when the day has them; the rule that
+# fills it is in docs/trending.md), and when it goes out. The send (beat, 07:00 UTC) waits
+# for the day's Hugging Face harvest, checking every DIGEST_SEND_POLL_S, and goes out at
+# DIGEST_SEND_CUTOFF (UTC, HH:MM) at the latest, with whatever trending data there is.
+DIGEST_PAPERS_PER_EMAIL = env.int("DIGEST_PAPERS_PER_EMAIL", default=10)
+DIGEST_SEND_CUTOFF = env.str("DIGEST_SEND_CUTOFF", default="10:00")
+DIGEST_SEND_POLL_S = env.int("DIGEST_SEND_POLL_S", default=600)
+if DIGEST_PAPERS_PER_EMAIL < 1:
+    raise ConfigError("DIGEST_PAPERS_PER_EMAIL", "must be at least 1.")
+if not re.fullmatch(r"([01]\d|2[0-3]):[0-5]\d", DIGEST_SEND_CUTOFF):
+    raise ConfigError(
+        "DIGEST_SEND_CUTOFF", f"must be a time like 10:00 (got {DIGEST_SEND_CUTOFF!r})."
+    )
+# Trending counts a page view only from a browser that ran the page's script (or a
+# signed-in reader), never from bots or headless browsers, and at most this many views of
+# one paper a day from one network (an IPv4 /24 or IPv6 /48).
+TRENDING_VIEWS_PER_NETWORK = env.int("TRENDING_VIEWS_PER_NETWORK", default=3)
 
 # --- Search -----------------------------------------------------------------------------
 SEARCH_RRF_K = env.int("SEARCH_RRF_K", default=60)

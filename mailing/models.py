@@ -74,9 +74,11 @@ class Edition(models.Model):
     key = models.CharField(max_length=100, unique=True, help_text='e.g. "daily-2026-11-23".')
     subject = models.CharField(max_length=200)
     day = models.DateField(null=True, blank=True)
-    # Daily digest: candidate papers in rank order, frozen when the edition is created so
-    # that a batch retried hours later renders what the first batch rendered.
+    # Daily digest: the day's trending papers in rank order, and the whole pool each
+    # subscriber's papers are chosen from (mailing.picks.DayPool), frozen when the edition
+    # is created so that a batch retried hours later renders what the first batch rendered.
     paper_ids = ArrayField(models.BigIntegerField(), default=list, blank=True)
+    pool = models.JSONField(default=dict, blank=True)
     # Weekly log: the body, rendered by the publishing feature.
     body_html = models.TextField(blank=True)
     body_text = models.TextField(blank=True)

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date
+from datetime import UTC, date, datetime, time
 
 from django.conf import settings
 from django.urls import reverse
@@ -12,8 +12,8 @@ from django.utils.crypto import constant_time_compare
 from digest.lib.signing import TokenError, token_read
 from mailing.models import Delivery, Edition, Subscriber
 from papers.models import Authorship, Paper, TrendingSignal
+from papers.selectors import trending_harvested
 from papers.text import first_sentence
-from papers.topics.selectors import topic_lineage_paper_ids
 
 
 def subscriber_for_token(*, purpose: str, token: str, max_age: int | None = None) -> Subscriber:
@@ -35,24 +35,14 @@ class DigestPaper:
     pdf_url: str
     page_url: str
     categories: frozenset[str]
+    why: str = ""  # one line: why the paper is in this email
 
 
-def digest_candidate_paper_ids(*, day: date, limit: int = 200) -> list[int]:
-    """The day's trending papers by rank (best source rank first), else the day's announcements."""
-    ranked = (
-        TrendingSignal.objects.filter(day=day, paper__withdrawn=False)
-        .order_by("rank", "source", "paper_id")
-        .values_list("paper_id", flat=True)
-    )
-    ids = list(dict.fromkeys(ranked[: limit * 2]))[:limit]
-    if ids:
-        return ids
-    announced = Paper.objects.filter(announced_on=day, withdrawn=False).order_by("-submitted_at")
-    return list(announced.values_list("id", flat=True)[:limit])
-
-
-def digest_papers(*, paper_ids: list[int], day: date | None) -> list[DigestPaper]:
-    """Papers in the given order with author names and a one-line summary."""
+def digest_papers(
+    *, paper_ids: list[int], day: date | None, why: dict[int, str] | None = None
+) -> list[DigestPaper]:
+    """Papers in the given order with author names, a one-line summary and why each is
+    there."""
     papers = Paper.objects.in_bulk(paper_ids)
     authors: dict[int, list[str]] = {}
     for paper_id, name in (
@@ -76,15 +66,10 @@ def digest_papers(*, paper_ids: list[int], day: date | None) -> list[DigestPaper
             pdf_url=paper.pdf_url,
             page_url=f"{settings.SITE_URL}{reverse('paper', args=[paper.arxiv_id])}",
             categories=frozenset(paper.categories),
+            why=(why or {}).get(paper.id, ""),
         )
         for paper in (papers[pk] for pk in paper_ids if pk in papers)
     ]
-
-
-def digest_papers_in_topics(*, paper_ids: list[int], topic_keys: list[str]) -> set[int]:
-    """The papers among ``paper_ids`` in a followed topic (keys are topic ids as text)."""
-    topic_ids = [int(key) for key in topic_keys if key.isdigit()]
-    return topic_lineage_paper_ids(topic_ids=topic_ids, paper_ids=paper_ids)
 
 
 def _author_line(names: list[str]) -> str:
@@ -109,3 +94,17 @@ def edition_pending_batches(*, edition: Edition, size: int) -> list[list[int]]:
         .values_list("id", flat=True)
     )
     return [ids[start : start + size] for start in range(0, len(ids), size)]
+
+
+def daily_digest_wait_s(*, day: date, now: datetime) -> int:
+    """Seconds the day's digest should still wait for the day's trending harvest; 0: send.
+
+    It waits until the day's Hugging Face list has been harvested or until
+    DIGEST_SEND_CUTOFF (UTC) on that day, whichever comes first, checking every
+    DIGEST_SEND_POLL_S (docs/trending.md).
+    """
+    hour, minute = (int(part) for part in settings.DIGEST_SEND_CUTOFF.split(":"))
+    cutoff = datetime.combine(day, time(hour, minute), tzinfo=UTC)
+    if now >= cutoff or trending_harvested(day=day):
+        return 0
+    return max(1, min(settings.DIGEST_SEND_POLL_S, int((cutoff - now).total_seconds())))

@@ -11,9 +11,10 @@ import smtplib
 from dataclasses import asdict
 from datetime import date
 
-from celery import shared_task
+from celery import Task, shared_task
 from django.utils import timezone
 
+from mailing import selectors
 from mailing.services import sending, subscriptions
 from mailing.services.sending import NotAccepted, OutcomeUnknown
 
@@ -27,12 +28,16 @@ _SMTP_RETRY = {
 }
 
 
-@shared_task(name="digest.tasks.send_daily_digest")
-def send_daily_digest(day: str | None = None) -> dict[str, int]:
-    """Create (or resume) the day's digest edition and fan its ledger out in batches."""
-    edition = sending.edition_daily_digest(
-        day=date.fromisoformat(day) if day else timezone.now().date()
-    )
+@shared_task(name="digest.tasks.send_daily_digest", bind=True, max_retries=None)
+def send_daily_digest(self: Task, day: str | None = None) -> dict[str, int]:
+    """Create (or resume) the day's digest edition and fan its ledger out in batches,
+    once the day's trending harvest is in or the cut-off has come (retried until then)."""
+    now = timezone.now()
+    when = date.fromisoformat(day) if day else now.date()
+    wait = selectors.daily_digest_wait_s(day=when, now=now)
+    if wait:
+        raise self.retry(args=[when.isoformat()], countdown=wait)
+    edition = sending.edition_daily_digest(day=when)
     return {"edition_id": edition.pk, "batches": sending.edition_send(edition=edition)}
 
 

@@ -87,3 +87,13 @@ def similar_papers(*, paper: Paper, limit: int = 6) -> list[Paper]:
         ids = [paper_id for (paper_id,) in cursor.fetchall()]
     by_id = papers_with_authors().in_bulk(ids)
     return [by_id[i] for i in ids if i in by_id]
+
+
+def trending_harvested(*, day: date) -> bool:
+    """Whether the day's Hugging Face list has been harvested (a run for that date succeeded,
+    or the bundled sample, whose replay ends on the day it was loaded, was loaded that day)."""
+    runs = HarvestRun.objects.filter(status=HarvestRun.Status.SUCCEEDED)
+    return (
+        runs.filter(source=HarvestRun.Source.HUGGING_FACE, params__date=day.isoformat()).exists()
+        or runs.filter(source=HarvestRun.Source.SAMPLE, finished_at__date=day).exists()
+    )

@@ -23,8 +23,7 @@ from django.utils.safestring import mark_safe
 from digest.lib.signing import token_make
 from mailing import selectors
 from mailing.models import Edition, Subscriber
-
-PAPERS_PER_EMAIL = 10
+from mailing.picks import DayPool, day_pool_build, picks_choose
 
 
 def absolute_url(path: str) -> str:
@@ -155,7 +154,7 @@ class EditionRenderer:
 
     def __post_init__(self) -> None:
         self._bodies: dict[tuple[frozenset[str], frozenset[str]], tuple[str, str] | None] = {}
-        self._papers: list[selectors.DigestPaper] | None = None
+        self._pool: DayPool | None = None
         self._skeleton: bytes | None = None
         self._list_label = Subscriber.Lists(self.edition.kind).label
 
@@ -251,21 +250,17 @@ class EditionRenderer:
     def _choose(
         self, categories: frozenset[str], topics: frozenset[str]
     ) -> list[selectors.DigestPaper]:
-        """The top papers in any of the categories or followed topics (none chosen: all)."""
-        if self._papers is None:
-            self._papers = selectors.digest_papers(
-                paper_ids=list(self.edition.paper_ids), day=self.edition.day
-            )
-        in_topics = (
-            selectors.digest_papers_in_topics(
-                paper_ids=[p.id for p in self._papers], topic_keys=sorted(topics)
-            )
-            if topics
-            else set()
-        )
-        chosen = [
-            paper
-            for paper in self._papers
-            if not (categories or topics) or paper.categories & categories or paper.id in in_topics
-        ]
-        return chosen[:PAPERS_PER_EMAIL]
+        """The subscriber's papers from the edition's frozen pool (mailing.picks)."""
+        if self._pool is None:
+            frozen = self.edition.pool
+            day = self.edition.day or self.edition.created.date()
+            # An edition created before pools were frozen: its day's pool, read now.
+            self._pool = DayPool.from_json(frozen) if frozen else day_pool_build(day=day)
+        picks = picks_choose(
+            pool=self._pool, categories=categories, topic_keys=topics,
+            count=settings.DIGEST_PAPERS_PER_EMAIL,
+        )  # fmt: skip
+        return selectors.digest_papers(
+            paper_ids=[p.paper_id for p in picks], day=self.edition.day,
+            why={p.paper_id: p.why for p in picks},
+        )  # fmt: skip

@@ -39,6 +39,7 @@ from django.utils import timezone
 from digest.lib.tasks import TaskRef
 from mailing import selectors
 from mailing.models import Delivery, Edition, SendLease, Subscriber
+from mailing.picks import day_pool_build
 from mailing.services.mail import EditionRenderer, Outgoing
 
 log = logging.getLogger(__name__)
@@ -64,16 +65,22 @@ class BatchResult:
 
 
 def edition_daily_digest(*, day: date) -> Edition:
-    """The day's digest edition, created once with its candidate papers frozen."""
+    """The day's digest edition, created once with the pool its papers come from frozen."""
+    key = f"daily-{day.isoformat()}"
+    edition = Edition.objects.filter(key=key).first()
+    if edition is not None:
+        return edition
+    pool = day_pool_build(day=day)
     edition, _ = Edition.objects.get_or_create(
-        key=f"daily-{day.isoformat()}",
+        key=key,
         defaults={
             "kind": Edition.Kind.DAILY_DIGEST,
             "day": day,
             "subject": " ".join(
                 render_to_string("mailing/email/daily_digest_subject.txt", {"day": day}).split()
             ),
-            "paper_ids": selectors.digest_candidate_paper_ids(day=day),
+            "paper_ids": [p.paper_id for p in pool.trending],
+            "pool": pool.as_json(),
         },
     )
     return edition

@@ -39,7 +39,7 @@ def _webhook_secret(settings: object) -> None:
 @pytest.fixture
 def reader(mailbox: Mailbox) -> Subscriber:
     paper = PaperFactory(title_text="A trending paper")
-    TrendingSignal.objects.create(source="hf", day=DAY, paper=paper, rank=1)
+    TrendingSignal.objects.create(source="hf", day=DAY, paper=paper, rank=1, upvotes=5)
     return SubscriberFactory(email="reader@example.org", daily_digest=True, weekly_log=True)
 
 

@@ -27,7 +27,7 @@ DAY = date(2026, 6, 6)
 @pytest.fixture
 def edition() -> Edition:
     paper = PaperFactory(title_text="The one paper")
-    TrendingSignal.objects.create(source="hf", day=DAY, paper=paper, rank=1)
+    TrendingSignal.objects.create(source="hf", day=DAY, paper=paper, rank=1, upvotes=5)
     for n in range(4):
         SubscriberFactory(email=f"l{n}@example.org")
     return sending.edition_daily_digest(day=DAY)
