@@ -8,9 +8,11 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
+from datetime import date
 
 from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
 from django.db.models import Count, Max, Q
+from django.utils import timezone
 
 from papers.models import Paper, Topic, TopicPaper, TrendingSignal
 from papers.text import first_sentence
@@ -32,6 +34,8 @@ class Card:
     site_upvotes: int = 0
     bookmarked: bool = False  # by the reader looking, once ``marks_apply`` ran
     upvoted: bool = False
+    reason: str = ""  # in a trending list: why the paper is there
+    age: str = ""  # "announced 3 days ago", counted to the day the list is about
 
 
 @dataclass
@@ -39,7 +43,6 @@ class CardPage:
     cards: list[Card]
     page: int
     has_next: bool
-    fallback: bool = False  # no trending signal in the window: the newest papers instead
 
     @property
     def next_page(self) -> int:
@@ -52,8 +55,32 @@ def card_summary(text: str, *, limit: int = SUMMARY_MAX) -> str:
     return sentence if len(sentence) <= limit else sentence[: limit - 1].rstrip() + "…"
 
 
-def cards_for(*, papers: Sequence[Paper], ranks: Sequence[int | None] | None = None) -> list[Card]:
-    """Cards for papers (authors already prefetched); three queries for any number."""
+def paper_age(*, paper: Paper, day: date) -> str:
+    """A paper's age, the one way every card states it: from its arXiv announcement (else its
+    submission) to ``day``."""
+    if paper.announced_on is not None:
+        since, verb = paper.announced_on, "announced"
+    elif paper.submitted_at is not None:
+        since, verb = paper.submitted_at.date(), "submitted"
+    else:
+        return ""
+    days = (day - since).days
+    if days < 0:
+        return f"{verb} {since:%-d %b %Y}"
+    return f"{verb} " + {0: "today", 1: "yesterday"}.get(days, f"{days} days ago")
+
+
+def cards_for(
+    *,
+    papers: Sequence[Paper],
+    ranks: Sequence[int | None] | None = None,
+    reasons: Sequence[str] | None = None,
+    day: date | None = None,
+) -> list[Card]:
+    """Cards for papers (authors already prefetched); three queries for any number.
+
+    ``day`` is the day the list is about (default today): ages are counted to it."""
+    day = day or timezone.localdate()
     ids = [paper.pk for paper in papers]
     extras = _signal_extras(ids)
     topics = paper_topics(paper_ids=ids)
@@ -70,6 +97,8 @@ def cards_for(*, papers: Sequence[Paper], ranks: Sequence[int | None] | None = N
                 topic=topics.get(paper.pk),
                 rank=ranks[index] if ranks else None,
                 site_upvotes=votes.get(paper.pk, 0),
+                reason=reasons[index] if reasons else "",
+                age=paper_age(paper=paper, day=day),
             )
         )
     return cards

@@ -1,7 +1,8 @@
 """RSS and Atom feeds of the daily trending list: all papers, per category, per topic.
 
-Each feed falls back to the newest papers of its scope on a day with no trending signal,
-so a feed reader never sees an empty channel on a quiet day.
+Each feed is the home page's "Today" list of its scope, in the same order (the one
+trending ranking, papers.trending): a day on which no paper got a signal is an empty
+channel, not a list of papers nobody looked at. Each item says why it is there.
 """
 
 from __future__ import annotations
@@ -45,7 +46,7 @@ class TrendingFeed(Feed):
         return item.paper.title_text
 
     def item_description(self, item: Card) -> str:
-        return item.summary
+        return f"{item.reason}. {item.summary}" if item.reason else item.summary
 
     def item_link(self, item: Card) -> str:
         return reverse("paper", args=[item.paper.arxiv_id])

@@ -34,6 +34,7 @@ class HomePage:
     day: date
     today: date
     listing: CardPage
+    has_papers: bool = True  # False on a site that has harvested nothing yet
 
     @property
     def previous_day(self) -> date:
@@ -118,24 +119,15 @@ def trending_listing(
     topic_id: int | None = None,
     per_page: int = PER_PAGE,
 ) -> CardPage:
-    """Trending cards for the window ending on ``day``; the newest papers when none trend."""
+    """Trending cards for the window ending on ``day``: only papers with points in it."""
     scope = {"window": window, "day": day, "category": category, "topic_id": topic_id}
     entries = trending_papers(**scope, limit=per_page + 1, offset=(page - 1) * per_page)
-    if not entries and (page == 1 or not trending_papers(**scope, limit=1)):
-        return _newest_listing(
-            day=day, page=page, category=category, topic_id=topic_id, per_page=per_page
-        )
     shown = entries[:per_page]
-    cards = cards_for(papers=[e.paper for e in shown], ranks=[e.rank for e in shown])
+    cards = cards_for(
+        papers=[e.paper for e in shown], ranks=[e.rank for e in shown],
+        reasons=[e.reason for e in shown], day=day,
+    )  # fmt: skip
     return CardPage(cards=cards, page=page, has_next=len(entries) > per_page)
-
-
-def _newest_listing(
-    *, day: date, page: int, category: str | None, topic_id: int | None, per_page: int
-) -> CardPage:
-    papers = newest_papers(day=day, category=category, topic_id=topic_id)
-    rows, has_next = _page_of(papers, page=page, per_page=per_page)
-    return CardPage(cards=cards_for(papers=rows), page=page, has_next=has_next, fallback=True)
 
 
 def newest_papers(
@@ -165,7 +157,7 @@ def home_page(
 ) -> HomePage:
     """The home list, cached for everyone; the site's vote counts and the reader's marks
     are read fresh for each request (three queries)."""
-    key = f"home:v1:{window}:{day.isoformat()}:{page}"
+    key = f"home:v2:{window}:{day.isoformat()}:{page}"
     listing = cache.get(key)
     if listing is None:
         listing = trending_listing(window=window, day=day, page=page)
@@ -175,7 +167,8 @@ def home_page(
         card.site_upvotes = votes.get(card.paper.pk, 0)
     if user is not None:
         marks_apply(cards=listing.cards, user=user)
-    return HomePage(window=window, day=day, today=today, listing=listing)
+    has_papers = bool(listing.cards) or Paper.objects.exists()
+    return HomePage(window=window, day=day, today=today, listing=listing, has_papers=has_papers)
 
 
 def reader_marks(*, user: AbstractBaseUser | AnonymousUser, paper_ids: list[int]) -> ReaderMarks:
@@ -259,6 +252,8 @@ def category_page(
     cards = cards_for(
         papers=[*rows, *(e.paper for e in entries)],
         ranks=[None] * len(rows) + [e.rank for e in entries],
+        reasons=[""] * len(rows) + [e.reason for e in entries],
+        day=day,
     )
     marks_apply(cards=cards, user=user)
     listing = CardPage(cards=cards[: len(rows)], page=page, has_next=has_next)

@@ -1,4 +1,4 @@
-"""Writes of readers: page views (counted once per visitor and day), bookmarks, upvotes, follows.
+"""Writes of readers: page views (real readers only, once a day), bookmarks, upvotes, follows.
 
 Each function sets a state rather than flipping it (``on=True`` twice leaves one row), so a
 double click, a retried request or two open tabs never undo each other.
@@ -7,12 +7,17 @@ double click, a retried request or two open tabs never undo each other.
 from __future__ import annotations
 
 import hashlib
+from dataclasses import dataclass
 from datetime import date
+from enum import StrEnum
 
+from django.conf import settings
 from django.contrib.auth.models import AbstractBaseUser
+from django.core import signing
 from django.core.cache import cache
 from django.db import connection, transaction
 
+from digest.lib.visitors import is_automated
 from mailing.services.subscriptions import subscriber_follows_set
 from papers.models import Paper
 from reader.models import Bookmark, Follow, PaperView, Upvote
@@ -64,17 +69,43 @@ def _subscriber_sync(*, user: AbstractBaseUser) -> None:
 
 
 VIEW_DEDUP_S = 26 * 3600  # a visitor's views of a paper count once per day
+SEEN_TOKEN_MAX_AGE_S = 6 * 3600  # a page left open longer is seen again on reload
+_SEEN_SALT = "reader.paper-seen"
 
 
-def paper_view_record(*, paper_id: int, visitor: str, day: date) -> bool:
-    """Count a view of the paper on ``day``, once per visitor; True if it counted.
+@dataclass(frozen=True)
+class Viewer:
+    """Who viewed a paper page, as far as counting the view needs to know."""
 
-    The visitor key (a session, or a hash of address and browser) is only hashed into a
-    cache key, never stored. ``cache.add`` is atomic: of two tabs racing, one counts.
+    visitor: str  # the session, else address and browser; only hashed, never stored
+    network: str  # the address's /24 or /48 (digest.lib.visitors.network_of)
+    user_agent: str
+
+
+class ViewRefused(StrEnum):
+    """Why a view did not count (none of these reach the trending score)."""
+
+    AUTOMATED = "automated"  # a bot, a tool or a headless browser
+    REPEAT = "repeat"  # this visitor's view of the paper was counted today already
+    NETWORK_CAP = "network cap"  # its network reached TRENDING_VIEWS_PER_NETWORK today
+
+
+def paper_view_record(*, paper_id: int, viewer: Viewer, day: date) -> ViewRefused | None:
+    """Count a reader's view of the paper on ``day``: None if it counted, else why not.
+
+    Call it only for a view a reader made: a signed-in reader's page, or the page's beacon
+    (``paper_seen_token``). Known bots and headless browsers never count; a visitor counts
+    once a day; one network at most TRENDING_VIEWS_PER_NETWORK views of a paper a day.
+    ``cache.add`` is atomic: of two tabs racing, one counts.
     """
-    digest = hashlib.sha256(f"{visitor}|{paper_id}|{day}".encode()).hexdigest()[:32]
-    if not cache.add(f"paperview:{digest}", 1, VIEW_DEDUP_S):
-        return False
+    if is_automated(viewer.user_agent):
+        return ViewRefused.AUTOMATED
+    if not cache.add(_view_key("visitor", viewer.visitor, paper_id, day), 1, VIEW_DEDUP_S):
+        return ViewRefused.REPEAT
+    network = _view_key("network", viewer.network, paper_id, day)
+    cache.add(network, 0, VIEW_DEDUP_S)
+    if cache.incr(network) > settings.TRENDING_VIEWS_PER_NETWORK:
+        return ViewRefused.NETWORK_CAP
     with connection.cursor() as cursor:
         cursor.execute(
             f"INSERT INTO {PaperView._meta.db_table} AS v (paper_id, day, count)"
@@ -82,4 +113,22 @@ def paper_view_record(*, paper_id: int, visitor: str, day: date) -> bool:
             " ON CONFLICT (paper_id, day) DO UPDATE SET count = v.count + 1",
             [paper_id, day],
         )
-    return True
+    return None
+
+
+def _view_key(kind: str, who: str, paper_id: int, day: date) -> str:
+    digest = hashlib.sha256(f"{who}|{paper_id}|{day}".encode()).hexdigest()[:32]
+    return f"paperview:{kind}:{digest}"
+
+
+def paper_seen_token(*, paper_id: int, day: date) -> str:
+    """The signed token a paper page's beacon sends back to say the page was shown."""
+    return signing.dumps([paper_id, day.isoformat()], salt=_SEEN_SALT, compress=False)
+
+
+def paper_seen_day(*, token: str, paper_id: int) -> date:
+    """The day a beacon's token was issued for ``paper_id``; BadSignature if it was not."""
+    signed_id, day = signing.loads(token, salt=_SEEN_SALT, max_age=SEEN_TOKEN_MAX_AGE_S)
+    if signed_id != paper_id:
+        raise signing.BadSignature("the token names another paper")
+    return date.fromisoformat(day)

@@ -14,6 +14,7 @@ urlpatterns = [
     path("feeds/topics/<int:topic_id>.rss", feeds.TopicFeed(), name="feed_topic_rss"),
     path("feeds/topics/<int:topic_id>.atom", feeds.TopicAtomFeed(), name="feed_topic_atom"),
     path("papers/<path:arxiv_id>/", views.paper_detail, name="paper"),
+    path("seen/<int:paper_id>/", views.paper_seen, name="paper_seen"),
     path("pulse/", views.pulse, name="pulse"),
     path("pulse/<str:week>/", views.pulse, name="pulse_week"),
     path("topics/<int:topic_id>/", views.topic_detail, name="topic"),

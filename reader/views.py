@@ -4,10 +4,12 @@ Pulse of AI and topics, trending; accounts, "My papers", bookmark/upvote/follow 
 from __future__ import annotations
 
 import logging
+from datetime import date
 
 from django.contrib.auth import login
 from django.contrib.auth.decorators import login_required
-from django.http import Http404, HttpRequest, HttpResponse
+from django.core import signing
+from django.http import Http404, HttpRequest, HttpResponse, HttpResponseBadRequest
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
@@ -15,6 +17,7 @@ from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 from django.views.decorators.vary import vary_on_headers
 
+from digest.lib.visitors import network_of
 from papers.models import Paper
 from papers.services.topics import TopicsError, week_parse
 from papers.topics.selectors import pulse_for_week, topic_get, topic_page
@@ -79,19 +82,42 @@ def paper_detail(request: HttpRequest, arxiv_id: str) -> HttpResponse:
     page = selectors.paper_page(arxiv_id=arxiv_id, user=request.user, day=timezone.localdate())
     if page is None:
         raise Http404("No such paper.")
+    seen_token = ""
+    if request.user.is_authenticated:  # a signed-in reader's view counts as it is
+        _count_view(request, paper_id=page.paper.pk, day=page.day)
+    else:  # anyone else's counts when the page's script reports it shown (paper_seen)
+        seen_token = services.paper_seen_token(paper_id=page.paper.pk, day=page.day)
+    context = {"page": page, "paper": page.paper, "seen_token": seen_token}
+    return render(request, "reader/paper.html", context)
+
+
+@require_POST
+def paper_seen(request: HttpRequest, paper_id: int) -> HttpResponse:
+    """The paper page's beacon: the page was shown to a reader; count the view."""
     try:
-        services.paper_view_record(paper_id=page.paper.pk, visitor=_visitor(request), day=page.day)
+        day = services.paper_seen_day(token=request.POST.get("token", ""), paper_id=paper_id)
+    except signing.BadSignature:
+        return HttpResponseBadRequest("Not a valid view token.")
+    _count_view(request, paper_id=paper_id, day=day)
+    return HttpResponse(status=204)
+
+
+def _count_view(request: HttpRequest, *, paper_id: int, day: date) -> None:
+    try:
+        services.paper_view_record(paper_id=paper_id, viewer=_viewer(request), day=day)
     except Exception:  # a lost view count is tolerated; the page must still be shown
-        log.warning("could not count a view of paper %s", page.paper.pk, exc_info=True)
-    return render(request, "reader/paper.html", {"page": page, "paper": page.paper})
+        log.warning("could not count a view of paper %s", paper_id, exc_info=True)
 
 
-def _visitor(request: HttpRequest) -> str:
-    """Who is viewing, for counting a view once: the session, else address and browser."""
-    if request.session.session_key:
-        return request.session.session_key
+def _viewer(request: HttpRequest) -> services.Viewer:
+    """Who is viewing: the session (else address and browser), the network, the browser."""
     address = request.META.get("REMOTE_ADDR", "")
-    return f"{address}|{request.META.get('HTTP_USER_AGENT', '')[:200]}"
+    agent = request.META.get("HTTP_USER_AGENT", "")
+    return services.Viewer(
+        visitor=request.session.session_key or f"{address}|{agent[:200]}",
+        network=network_of(address),
+        user_agent=agent,
+    )
 
 
 # --- Pulse of AI, topics, trending ------------------------------------------------------

@@ -51,14 +51,15 @@ def test_a_topic_feed_lists_the_topics_papers(
     assert len(rss.entries) == len(atom.entries) == len(papers)
 
 
-def test_a_quiet_day_feeds_the_newest_papers_instead_of_nothing(
+def test_a_quiet_day_is_an_empty_channel_not_papers_nobody_looked_at(
     client: Client, make_papers: MakePapers
 ) -> None:
     make_papers(2, signals=False)
 
     feed = feedparser.parse(client.get("/feeds/trending.rss").content)
 
-    assert len(feed.entries) == 2
+    assert not feed.bozo and feed.feed.title == "Research Digest: trending papers"
+    assert feed.entries == []
 
 
 def test_feeds_of_unknown_categories_and_topics_are_404(client: Client) -> None:

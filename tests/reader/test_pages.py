@@ -46,10 +46,11 @@ def test_home_tabs_switch_to_the_week_and_the_month(
 
     day, week = client.get("/?window=day").content.decode(), client.get("/?window=week")
 
-    assert "newest announced papers" in day
+    assert "No paper got an upvote, a bookmark or a counted view in this window" in day
+    assert f"/papers/{paper.arxiv_id}/" not in day
     assert 'aria-current="page">This week<' in week.content.decode()
     assert f"/papers/{paper.arxiv_id}/" in week.content.decode()
-    assert "newest announced papers" not in week.content.decode()
+    assert "No paper got" not in week.content.decode()
 
 
 def test_home_goes_back_in_time_day_by_day(
@@ -66,14 +67,16 @@ def test_home_goes_back_in_time_day_by_day(
     assert f"day={today.isoformat()}" in html  # next day
 
 
-def test_a_day_without_signals_falls_back_to_the_newest_papers_and_says_so(
+def test_a_day_without_signals_lists_nothing_and_says_why(
     client: Client, make_papers: MakePapers
 ) -> None:
     (paper,) = make_papers(1, signals=False)
 
     html = client.get("/").content.decode()
 
-    assert "newest announced papers" in html and f"/papers/{paper.arxiv_id}/" in html
+    assert f"/papers/{paper.arxiv_id}/" not in html and "No papers yet" not in html
+    assert "No paper got an upvote, a bookmark or a counted view in this window yet today" in html
+    assert client.get("/search?sort=newest").status_code == 200  # where the empty state points
 
 
 def test_an_empty_database_shows_an_empty_state(client: Client) -> None:
