@@ -59,14 +59,20 @@ class BrowserThread:
     def call(self, function: Callable[..., T], *args: Any) -> T:
         return self._thread.submit(function, *args).result()
 
-    def new_page(self, *, base_url: str, color_scheme: str = "light") -> Any:
+    def new_page(
+        self, *, base_url: str, color_scheme: str = "light", user_agent: str | None = None,
+        init_script: str = "",
+    ) -> Any:  # fmt: skip
         def make() -> Any:
             context = self._browser.new_context(
                 base_url=base_url,
                 color_scheme=color_scheme,
                 viewport={"width": 1200, "height": 900},
+                **({"user_agent": user_agent} if user_agent else {}),
             )
             context.set_default_timeout(TIMEOUT_MS)
+            if init_script:
+                context.add_init_script(init_script)
             return context.new_page()
 
         return self.call(make)
