@@ -342,17 +342,21 @@ DIGEST_CONFIRM_MAX_AGE_S = env.int("DIGEST_CONFIRM_MAX_AGE_S", default=3 * 24 * 
 DIGEST_MAIL_BATCH_SIZE = env.int("DIGEST_MAIL_BATCH_SIZE", default=200)
 # The daily email: papers per email (always this many when the day has them; the rule that
 # fills it is in docs/trending.md), and when it goes out. The send (beat, 07:00 UTC) waits
-# for the day's Hugging Face harvest, checking every DIGEST_SEND_POLL_S, and goes out at
-# DIGEST_SEND_CUTOFF (UTC, HH:MM) at the latest, with whatever trending data there is.
+# for the day's Hugging Face harvest (a run started after DIGEST_HARVEST_AFTER: the 06:15
+# one), checking every DIGEST_SEND_POLL_S, and goes out at DIGEST_SEND_CUTOFF at the
+# latest with whatever trending data there is. Times are UTC, HH:MM.
 DIGEST_PAPERS_PER_EMAIL = env.int("DIGEST_PAPERS_PER_EMAIL", default=10)
+DIGEST_HARVEST_AFTER = env.str("DIGEST_HARVEST_AFTER", default="06:00")
 DIGEST_SEND_CUTOFF = env.str("DIGEST_SEND_CUTOFF", default="10:00")
 DIGEST_SEND_POLL_S = env.int("DIGEST_SEND_POLL_S", default=600)
 if DIGEST_PAPERS_PER_EMAIL < 1:
     raise ConfigError("DIGEST_PAPERS_PER_EMAIL", "must be at least 1.")
-if not re.fullmatch(r"([01]\d|2[0-3]):[0-5]\d", DIGEST_SEND_CUTOFF):
-    raise ConfigError(
-        "DIGEST_SEND_CUTOFF", f"must be a time like 10:00 (got {DIGEST_SEND_CUTOFF!r})."
-    )
+for _name, _value in (
+    ("DIGEST_HARVEST_AFTER", DIGEST_HARVEST_AFTER),
+    ("DIGEST_SEND_CUTOFF", DIGEST_SEND_CUTOFF),
+):
+    if not re.fullmatch(r"([01]\d|2[0-3]):[0-5]\d", _value):
+        raise ConfigError(_name, f"must be a time like 10:00 (got {_value!r}).")
 # Trending counts a page view only from a browser that ran the page's script (or a
 # signed-in reader), never from bots or headless browsers, and at most this many views of
 # one paper a day from one network (an IPv4 /24 or IPv6 /48).

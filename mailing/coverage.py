@@ -11,6 +11,8 @@ from django.db import connection
 from mailing.picks import DayPool, Pick, picks_choose
 from papers.models import Topic, TopicWeek
 
+IN_SCOPE_STEPS = frozenset({"trending", "new", "week"})
+
 
 @dataclass(frozen=True)
 class Profile:
@@ -29,6 +31,14 @@ class Coverage:
     def sizes(self) -> Counter[int]:
         """How many profiles got an email of each size."""
         return Counter(len(picks) for picks in self.emails.values())
+
+    @property
+    def in_scope_sizes(self) -> Counter[int]:
+        """How many profiles got each number of papers from their own categories and topics
+        (steps trending, new and week; the rest filled the email from neighbours or the site)."""
+        return Counter(
+            sum(pick.step in IN_SCOPE_STEPS for pick in picks) for picks in self.emails.values()
+        )
 
     @property
     def steps(self) -> Counter[str]:

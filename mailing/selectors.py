@@ -99,12 +99,18 @@ def edition_pending_batches(*, edition: Edition, size: int) -> list[list[int]]:
 def daily_digest_wait_s(*, day: date, now: datetime) -> int:
     """Seconds the day's digest should still wait for the day's trending harvest; 0: send.
 
-    It waits until the day's Hugging Face list has been harvested or until
+    It waits until the day's Hugging Face list has been harvested (by a run started after
+    DIGEST_HARVEST_AFTER, UTC: the night's runs see an almost empty list) or until
     DIGEST_SEND_CUTOFF (UTC) on that day, whichever comes first, checking every
     DIGEST_SEND_POLL_S (docs/trending.md).
     """
-    hour, minute = (int(part) for part in settings.DIGEST_SEND_CUTOFF.split(":"))
-    cutoff = datetime.combine(day, time(hour, minute), tzinfo=UTC)
-    if now >= cutoff or trending_harvested(day=day):
+    cutoff = _utc_on(day, settings.DIGEST_SEND_CUTOFF)
+    harvest_from = _utc_on(day, settings.DIGEST_HARVEST_AFTER)
+    if now >= cutoff or trending_harvested(day=day, started_after=harvest_from):
         return 0
     return max(1, min(settings.DIGEST_SEND_POLL_S, int((cutoff - now).total_seconds())))
+
+
+def _utc_on(day: date, hh_mm: str) -> datetime:
+    hour, minute = (int(part) for part in hh_mm.split(":"))
+    return datetime.combine(day, time(hour, minute), tzinfo=UTC)

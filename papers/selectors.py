@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
 from itertools import islice
 
 from django.conf import settings
@@ -89,11 +89,14 @@ def similar_papers(*, paper: Paper, limit: int = 6) -> list[Paper]:
     return [by_id[i] for i in ids if i in by_id]
 
 
-def trending_harvested(*, day: date) -> bool:
-    """Whether the day's Hugging Face list has been harvested (a run for that date succeeded,
-    or the bundled sample, whose replay ends on the day it was loaded, was loaded that day)."""
+def trending_harvested(*, day: date, started_after: datetime | None = None) -> bool:
+    """Whether the day's Hugging Face list has been harvested: a run for that date that
+    succeeded (and started after ``started_after``, if given), or the bundled sample, whose
+    replay ends on the day it was loaded, loaded that day."""
     runs = HarvestRun.objects.filter(status=HarvestRun.Status.SUCCEEDED)
+    hf = runs.filter(source=HarvestRun.Source.HUGGING_FACE, params__date=day.isoformat())
+    if started_after is not None:
+        hf = hf.filter(started_at__gte=started_after)
     return (
-        runs.filter(source=HarvestRun.Source.HUGGING_FACE, params__date=day.isoformat()).exists()
-        or runs.filter(source=HarvestRun.Source.SAMPLE, finished_at__date=day).exists()
+        hf.exists() or runs.filter(source=HarvestRun.Source.SAMPLE, finished_at__date=day).exists()
     )

@@ -28,8 +28,11 @@ def _at(hour: int, minute: int = 0) -> datetime:
     return datetime(2026, 6, 2, hour, minute, tzinfo=UTC)
 
 
-def _harvested(day: date, status: str = "succeeded") -> None:
-    HarvestRun.objects.create(source="hf", status=status, params={"date": day.isoformat()})
+def _harvested(day: date, status: str = "succeeded", hour: int = 6) -> None:
+    """A Hugging Face run for ``day`` that started at ``hour``:15 UTC that day."""
+    run = HarvestRun.objects.create(source="hf", status=status, params={"date": day.isoformat()})
+    started = datetime.combine(day, datetime.min.time(), UTC).replace(hour=hour, minute=15)
+    HarvestRun.objects.filter(pk=run.pk).update(started_at=started)
 
 
 def test_before_the_harvest_it_waits_a_poll_at_most_and_never_past_the_cut_off(
@@ -38,6 +41,7 @@ def test_before_the_harvest_it_waits_a_poll_at_most_and_never_past_the_cut_off(
     settings.DIGEST_SEND_CUTOFF, settings.DIGEST_SEND_POLL_S = "10:00", 600
     _harvested(date(2026, 6, 1))  # yesterday's list does not count
     _harvested(DAY, status="failed")
+    _harvested(DAY, hour=0)  # the night's run sees an almost empty list: it does not count
 
     assert daily_digest_wait_s(day=DAY, now=_at(7)) == 600
     assert daily_digest_wait_s(day=DAY, now=_at(9, 55)) == 300  # to the cut-off

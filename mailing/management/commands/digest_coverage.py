@@ -38,6 +38,9 @@ class Command(BaseCommand):
         out(f"Daily email of {when}: {len(coverage.emails)} profiles, {count} papers wanted each")
         for size, profiles in sorted(coverage.sizes.items(), reverse=True):
             out(f"  {size:>3} papers: {profiles} profile{'s' if profiles != 1 else ''}")
+        out("Of them from the profile's own categories and topics:")
+        for size, profiles in sorted(coverage.in_scope_sizes.items(), reverse=True):
+            out(f"  {size:>3} papers: {profiles} profile{'s' if profiles != 1 else ''}")
         out("Papers by step of the rule: " + ", ".join(
             f"{step} {n}" for step, n in coverage.steps.most_common()))  # fmt: skip
         out(f"Profiles short of {count}: {', '.join(coverage.short()) or 'none'}")
@@ -49,6 +52,7 @@ class Command(BaseCommand):
                 "day": when.isoformat(), "papers_per_email": count,
                 "profiles": len(coverage.emails),
                 "sizes": {str(k): v for k, v in sorted(coverage.sizes.items())},
+                "in_scope_sizes": {str(k): v for k, v in sorted(coverage.in_scope_sizes.items())},
                 "steps": dict(coverage.steps), "short": coverage.short(),
                 "per_profile": {label: len(p) for label, p in coverage.emails.items()},
             }  # fmt: skip
