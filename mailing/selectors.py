@@ -108,7 +108,8 @@ def daily_digest_wait_s(*, day: date, now: datetime) -> int:
     harvest_from = _utc_on(day, settings.DIGEST_HARVEST_AFTER)
     if now >= cutoff or trending_harvested(day=day, started_after=harvest_from):
         return 0
-    return max(1, min(settings.DIGEST_SEND_POLL_S, int((cutoff - now).total_seconds())))
+    poll = int(settings.DIGEST_SEND_POLL_S)
+    return max(1, min(poll, int((cutoff - now).total_seconds())))
 
 
 def _utc_on(day: date, hh_mm: str) -> datetime:

@@ -120,8 +120,10 @@ def trending_listing(
     per_page: int = PER_PAGE,
 ) -> CardPage:
     """Trending cards for the window ending on ``day``: only papers with points in it."""
-    scope = {"window": window, "day": day, "category": category, "topic_id": topic_id}
-    entries = trending_papers(**scope, limit=per_page + 1, offset=(page - 1) * per_page)
+    entries = trending_papers(
+        window=window, day=day, category=category, topic_id=topic_id,
+        limit=per_page + 1, offset=(page - 1) * per_page,
+    )  # fmt: skip
     shown = entries[:per_page]
     cards = cards_for(
         papers=[e.paper for e in shown], ranks=[e.rank for e in shown],
