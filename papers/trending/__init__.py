@@ -29,7 +29,6 @@ from papers.trending.ranking import (
     rank_history,
     trending_papers,
     trending_ranking,
-    window_days,
 )
 from papers.trending.signals import (
     OwnSignalsProvider,
@@ -65,6 +64,5 @@ __all__ = [
     "trending_papers",
     "trending_ranking",
     "trending_score",
-    "window_days",
     "window_get",
 ]

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from datetime import date, timedelta
+from datetime import date
 
 from papers.models import Paper
 from papers.selectors import papers_with_authors
@@ -145,12 +145,6 @@ def rank_history(
 ) -> dict[int, list[tuple[date, int]]]:
     """Each paper's Hugging Face daily rank over the ``days`` up to ``day``, oldest first."""
     return hf_rank_history(paper_ids=paper_ids, day=day, days=days)
-
-
-def window_days(*, window: str, day: date) -> tuple[date, date]:
-    """The first and last day of the window ending on ``day``."""
-    spec = window_get(window)
-    return spec.since(day) + timedelta(days=1), day
 
 
 @dataclass(frozen=True)
