@@ -4,13 +4,15 @@ from __future__ import annotations
 
 from datetime import UTC, date, datetime, timedelta
 
+import numpy as np
 import pytest
 from django.core.management import call_command
 from django.utils import timezone
+from pytest_django.fixtures import Settings
 
 from mailing.coverage import digest_coverage, profiles_every_category
 from mailing.picks import DayPool, day_pool_build, picks_choose
-from papers.models import Paper, TrendingSignal
+from papers.models import Paper, PaperEmbedding, TrendingSignal
 from papers.services.topics import TopicPlan, WeekPlan, topics_store, week_start_of
 from papers.trending import trending_ranking
 from tests.papers.factories import PaperFactory
@@ -107,6 +109,44 @@ def test_a_topic_follower_gets_the_topics_papers_first() -> None:
 
     assert [(p.paper_id, p.step) for p in picks] == [(in_topic.pk, "trending"),
                                                      (outside.pk, "site")]  # fmt: skip
+
+
+def _unit(index: int, *, nudge: int | None = None) -> np.ndarray:
+    vector = np.zeros(384, dtype=np.float32)
+    vector[index] = 1.0
+    if nudge is not None:
+        vector[nudge] = 0.3
+    return vector / np.linalg.norm(vector)
+
+
+def test_a_new_paper_not_clustered_yet_joins_the_followed_topic_it_lies_nearest(
+    settings: Settings,
+) -> None:
+    clustered = _paper(category="cs.CV")
+    near_followed = _paper(category="cs.CV", announced=DAY, hour=9)
+    near_other = _paper(category="cs.CV", announced=DAY, hour=15)
+    for paper, vector in ((near_followed, _unit(0, nudge=1)), (near_other, _unit(2, nudge=1))):
+        PaperEmbedding.objects.create(
+            paper=paper, model_name=settings.EMBEDDING_MODEL, vector=vector, text_hash="x"
+        )
+    plans = [
+        TopicPlan(number=n, keywords=[label], size=1, is_outlier=False, centroid=_unit(axis),
+                  rows=rows, human_label=label)
+        for n, (label, axis, rows) in enumerate([
+            ("Diffusion models", 0, [(clustered.pk, 1.0, 0.5, 0.5)]),
+            ("Robot grasping", 2, []),
+        ])
+    ]  # fmt: skip
+    week = topics_store(week_start=week_start_of(DAY), plan=WeekPlan(1, plans))
+    followed = week.topics.get(human_label="Diffusion models")
+
+    picks = picks_choose(
+        pool=day_pool_build(day=DAY), categories=[], topic_keys=[str(followed.pk)], count=2
+    )
+
+    assert [(p.paper_id, p.step) for p in picks] == [(near_followed.pk, "new"),
+                                                     (near_other.pk, "site-new")]  # fmt: skip
+    assert picks[0].why == "New on arXiv today, close to “Diffusion models”"
 
 
 def test_a_frozen_pool_reads_back_the_same() -> None:
