@@ -22,8 +22,8 @@ everything, and steps 3 and 4 then add nothing new.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
-from dataclasses import asdict, dataclass
+from collections.abc import Callable, Iterable
+from dataclasses import asdict, dataclass, field
 from datetime import date, timedelta
 from typing import Any
 
@@ -124,6 +124,75 @@ def _pooled(
     )  # fmt: skip
 
 
+@dataclass
+class _Scope:
+    """A subscriber's categories and followed topics, resolved against the day's pool."""
+
+    categories: frozenset[str]
+    topic_ids: list[int]
+    clustered: set[int]  # pool papers clustered into a followed topic
+    near: dict[int, float]  # new papers not clustered yet, nearest a followed topic
+    labels: dict[int, str]  # the followed topics' labels
+
+    @classmethod
+    def of(cls, *, pool: DayPool, categories: Iterable[str], topic_keys: Iterable[str]) -> _Scope:
+        """Two queries for a topic follower (clustered papers, nearest new ones), else none."""
+        topic_ids = sorted({int(key) for key in topic_keys if str(key).isdigit()})
+        clustered = _clustered_in_topics(pool, topic_ids)
+        unclustered = [p.paper_id for p in pool.new if p.paper_id not in clustered]
+        return cls(
+            categories=frozenset(categories), topic_ids=topic_ids, clustered=clustered,
+            near=papers_nearest_followed_topic(topic_ids=topic_ids, paper_ids=unclustered),
+            labels=_topic_labels(topic_ids),
+        )  # fmt: skip
+
+    @property
+    def everything(self) -> bool:
+        return not (self.categories or self.topic_ids)
+
+    def in_topic(self, paper: PoolPaper) -> bool:
+        return paper.paper_id in self.clustered or paper.paper_id in self.near
+
+    def holds(self, paper: PoolPaper) -> bool:
+        return (
+            self.everything
+            or bool(self.categories & set(paper.categories))
+            or (self.in_topic(paper))
+        )
+
+    def fill_order(self, paper: PoolPaper) -> tuple[bool, float, bool]:
+        """Step 2's order: nearest a followed topic first, then primary category followed."""
+        similarity = self.near.get(paper.paper_id, 1.0)
+        return (not self.in_topic(paper), -similarity, paper.primary not in self.categories)
+
+    def new_why(self, paper: PoolPaper) -> str:
+        if self.in_topic(paper):
+            named = " or ".join(f"“{label}”" for label in self.labels.values()) or "your topics"
+            return f"New on arXiv today, close to {named}"
+        followed = [c for c in paper.categories if c in self.categories]
+        where = paper.primary if paper.primary in self.categories or not followed else followed[0]
+        return f"New on arXiv today in {where}"
+
+
+@dataclass
+class _Email:
+    """The picks so far: each paper once, never more than ``count``."""
+
+    count: int
+    chosen: dict[int, Pick] = field(default_factory=dict)
+
+    @property
+    def full(self) -> bool:
+        return len(self.chosen) >= self.count
+
+    def take(self, papers: Iterable[PoolPaper], step: str, why: Callable[[PoolPaper], str]) -> None:
+        for paper in papers:
+            if self.full:
+                return
+            if paper.paper_id not in self.chosen:
+                self.chosen[paper.paper_id] = Pick(paper.paper_id, why=why(paper), step=step)
+
+
 def picks_choose(
     *, pool: DayPool, categories: Iterable[str], topic_keys: Iterable[str], count: int
 ) -> list[Pick]:
@@ -131,68 +200,43 @@ def picks_choose(
     day with neither a trending signal nor a new paper (nothing new to tell)."""
     if not pool.trending and not pool.new:
         return []
-    cats = frozenset(categories)
-    topic_ids = sorted({int(key) for key in topic_keys if str(key).isdigit()})
-    scoped = bool(cats or topic_ids)
-    in_topics = _clustered_in_topics(pool, topic_ids)
-    near = papers_nearest_followed_topic(
-        topic_ids=topic_ids, paper_ids=[p.paper_id for p in pool.new if p.paper_id not in in_topics]
-    )
-    labels = _topic_labels(topic_ids)
-
-    def in_scope(paper: PoolPaper) -> bool:
-        return (
-            not scoped
-            or bool(cats.intersection(paper.categories))
-            or (paper.paper_id in in_topics or paper.paper_id in near)
-        )
-
-    chosen: dict[int, Pick] = {}
-
-    def take(papers: Sequence[PoolPaper], step: str, why: Any) -> None:
-        for paper in papers:
-            if len(chosen) >= count:
-                return
-            if paper.paper_id not in chosen:
-                chosen[paper.paper_id] = Pick(paper_id=paper.paper_id, why=why(paper), step=step)
-
-    today_rank = {p.paper_id: n for n, p in enumerate(pool.trending, start=1)}
-    week_rank = {p.paper_id: n for n, p in enumerate(pool.week, start=1)}
-    take([p for p in pool.trending if in_scope(p)], "trending",
-         lambda p: f"#{today_rank[p.paper_id]} trending today: {p.why}")  # fmt: skip
-
-    def fill_order(paper: PoolPaper) -> tuple[bool, float, bool]:
-        in_topic = paper.paper_id in near or paper.paper_id in in_topics
-        return (not in_topic, -near.get(paper.paper_id, 1.0), paper.primary not in cats)
-
+    scope = _Scope.of(pool=pool, categories=categories, topic_keys=topic_keys)
+    email = _Email(count=count)
+    today = {p.paper_id: n for n, p in enumerate(pool.trending, start=1)}
+    week = {p.paper_id: n for n, p in enumerate(pool.week, start=1)}
+    email.take(filter(scope.holds, pool.trending), "trending",
+               lambda p: f"#{today[p.paper_id]} trending today: {p.why}")  # fmt: skip
     # sorted() is stable: within a group, the pool's order (newest submission first) holds.
-    fresh = sorted((p for p in pool.new if in_scope(p)), key=fill_order)
-    take(fresh, "new", lambda p: _new_why(p, cats, labels, near, in_topics))
-    take([p for p in pool.week if in_scope(p)], "week",
-         lambda p: f"#{week_rank[p.paper_id]} trending this week: {p.why}")  # fmt: skip
-    if len(chosen) < count and cats:
-        related = related_categories(categories=cats, day=pool.day)
-        closest = {
-            p.paper_id: min((c for c in p.categories if c in related), key=related.__getitem__)
-            for p in pool.new
-            if related.keys() & set(p.categories)
-        }
-        neighbours = sorted(
-            (p for p in pool.new if p.paper_id in closest),
-            key=lambda p: related[closest[p.paper_id]],
-        )
-        named = " and ".join(sorted(cats))
-        take(
-            neighbours,
-            "related",
-            lambda p: f"Related to {named}: new on arXiv today in {closest[p.paper_id]}",
-        )
-    if scoped:
-        outside = "Outside your categories and topics"
-        take(pool.trending, "site",
-             lambda p: f"{outside}: #{today_rank[p.paper_id]} trending today: {p.why}")  # fmt: skip
-        take(pool.new, "site-new", lambda p: f"{outside}: new on arXiv today in {p.primary}")
-    return list(chosen.values())
+    email.take(sorted(filter(scope.holds, pool.new), key=scope.fill_order), "new", scope.new_why)
+    email.take(filter(scope.holds, pool.week), "week",
+               lambda p: f"#{week[p.paper_id]} trending this week: {p.why}")  # fmt: skip
+    if not email.full and scope.categories:
+        _take_neighbours(email, pool=pool, categories=scope.categories)
+    if not scope.everything:
+        out = "Outside your categories and topics"
+        email.take(pool.trending, "site",
+                   lambda p: f"{out}: #{today[p.paper_id]} trending today: {p.why}")  # fmt: skip
+        email.take(pool.new, "site-new", lambda p: f"{out}: new on arXiv today in {p.primary}")
+    return list(email.chosen.values())
+
+
+def _take_neighbours(email: _Email, *, pool: DayPool, categories: frozenset[str]) -> None:
+    """Step 4: new today in the categories most cross-listed with the subscriber's."""
+    related = related_categories(categories=categories, day=pool.day)
+    closest = {
+        p.paper_id: min((c for c in p.categories if c in related), key=related.__getitem__)
+        for p in pool.new
+        if related.keys() & set(p.categories)
+    }
+    neighbours = sorted(
+        (p for p in pool.new if p.paper_id in closest), key=lambda p: related[closest[p.paper_id]]
+    )
+    named = " and ".join(sorted(categories))
+
+    def why(paper: PoolPaper) -> str:
+        return f"Related to {named}: new on arXiv today in {closest[paper.paper_id]}"
+
+    email.take(neighbours, "related", why)
 
 
 RELATED_DAYS = 30
@@ -225,18 +269,3 @@ def _topic_labels(topic_ids: list[int]) -> dict[int, str]:
     if not topic_ids:
         return {}
     return {t.pk: t.display_label for t in Topic.objects.filter(pk__in=topic_ids)}
-
-
-def _new_why(
-    paper: PoolPaper,
-    cats: frozenset[str],
-    labels: dict[int, str],
-    near: dict[int, float],
-    in_topics: set[int],
-) -> str:
-    if paper.paper_id in near or paper.paper_id in in_topics:
-        named = " or ".join(f"“{label}”" for label in labels.values()) or "your topics"
-        return f"New on arXiv today, close to {named}"
-    followed = [c for c in paper.categories if c in cats]
-    where = paper.primary if paper.primary in cats else (followed[0] if followed else paper.primary)
-    return f"New on arXiv today in {where}" if cats else f"New on arXiv today in {paper.primary}"
