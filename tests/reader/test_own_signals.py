@@ -224,3 +224,18 @@ def test_a_paper_page_is_shown_even_when_its_view_cannot_be_counted(
     response = client.get(f"/papers/{paper.arxiv_id}/", HTTP_USER_AGENT=FIREFOX)
 
     assert response.status_code == 200 and PaperView.objects.count() == 0
+
+
+def test_behind_a_proxy_the_network_cap_reads_the_address_the_proxy_names(
+    today: date, settings: Settings
+) -> None:
+    settings.RATELIMIT_IP_META_KEY = "HTTP_X_REAL_IP"
+    settings.TRENDING_VIEWS_PER_NETWORK = 1
+    paper = PaperFactory(announced_on=today)
+
+    for client_ip in ("192.0.2.1", "198.51.100.1", "203.0.113.1", "203.0.113.2"):
+        _view(
+            Client(HTTP_USER_AGENT=FIREFOX, REMOTE_ADDR="10.0.0.1", HTTP_X_REAL_IP=client_ip), paper
+        )
+
+    assert PaperView.objects.get(paper=paper).count == 3  # three networks behind one proxy
