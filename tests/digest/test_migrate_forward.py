@@ -172,6 +172,17 @@ def _manage(*args: str, database_url: str) -> str:
     return result.stdout
 
 
+def _as_before(after: dict[str, list[str]], before: dict[str, list[str]]) -> dict[str, list[str]]:
+    """``after``'s rows with only the columns ``before``'s rows of the same table had."""
+
+    def trimmed(table: str) -> list[str]:
+        columns = set().union(*(json.loads(row) for row in before[table]))
+        rows = [json.loads(row) for row in after.get(table, [])]
+        return [json.dumps({k: v for k, v in row.items() if k in columns}) for row in rows]
+
+    return {table: sorted(trimmed(table)) for table in before}
+
+
 def _child_environment() -> dict[str, str]:
     import os
 
@@ -214,7 +225,10 @@ def test_a_database_from_before_the_split_migrates_forward_with_every_row_kept(
 
     _manage("migrate", "--noinput", database_url=scratch_database_url)
 
-    assert _shell(dump, database_url=scratch_database_url, marker="ROWS") == before
+    # Every row and every value it had is kept; later migrations may add columns (with
+    # their defaults), e.g. mailing 0002's Edition.pool.
+    after = _shell(dump, database_url=scratch_database_url, marker="ROWS")
+    assert _as_before(after, before) == _as_before(before, before)
     new = _shell(READ_WITH_NEW_MODELS, database_url=scratch_database_url, marker="NEW")
     assert new["counts"] == {
         "mailing.Subscriber": 2,
