@@ -6,6 +6,12 @@ class DigestConfig(AppConfig):
     verbose_name = "Editorial"
 
     def ready(self) -> None:
+        from django.core.checks import Tags, register
+
+        from digest.lib.webhooks import webhook_check
+
+        register(webhook_check, Tags.security, deploy=True)
+
         # The provider's bounce/complaint webhook and its inbound mail (the mailto:
         # unsubscribe address) arrive as anymail signals.
         from anymail.signals import inbound, tracking

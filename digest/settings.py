@@ -9,10 +9,12 @@ from __future__ import annotations
 import os
 import re
 import secrets
+from datetime import timedelta
 from pathlib import Path
 
 import environ
 from celery.schedules import crontab
+from csp.constants import NONCE, NONE, SELF
 from kombu import Queue
 
 from digest.lib.config import ConfigError, require, validate_broker_url, validate_database_url
@@ -76,6 +78,7 @@ INSTALLED_APPS = [
     "django_htmx",
     "template_partials",
     "anymail",
+    "axes",
     "digest",
     "papers",
     "search",
@@ -91,6 +94,11 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
+    "csp.middleware.CSPMiddleware",
+    # Statement timeouts and database outages as a 503 page, JSON errors under /api/.
+    "digest.lib.failures.FailureResponseMiddleware",
+    # Last, as django-axes asks: it turns a locked-out login into its lockout response.
+    "axes.middleware.AxesMiddleware",
 ]
 
 ROOT_URLCONF = "digest.urls"
@@ -106,6 +114,7 @@ TEMPLATES = [
                 "django.template.context_processors.request",
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
+                "csp.context_processors.nonce",
             ],
         },
     },
@@ -137,9 +146,18 @@ _db_options["options"] = (
     f"{_db_options.get('options', '')} -c hnsw.ef_search={HNSW_EF_SEARCH}".strip()
 )
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
+# Longest a statement of a web request may run (gunicorn processes only: workers and
+# commands index and cluster for longer). A query that runs into it gets a 503 page that
+# says so, never a pinned database core. 0 disables it.
+WEB_STATEMENT_TIMEOUT_MS = env.int("WEB_STATEMENT_TIMEOUT_MS", default=5000)
 
 # --- Redis and Celery -----------------------------------------------------------------
 REDIS_URL = env.str("REDIS_URL", default="redis://127.0.0.1:6379/0")
+# The longest any task may run; a task past it is killed (and its message redelivered,
+# see the visibility timeout). Harvests resume from their cursor, embeddings go by chunks
+# of EMBEDDING_TASK_CHUNK papers, mail by batches: each task is minutes at most.
+CELERY_TASK_TIME_LIMIT = env.int("CELERY_TASK_TIME_LIMIT", default=30 * 60)
+CELERY_TASK_SOFT_TIME_LIMIT = max(1, CELERY_TASK_TIME_LIMIT - 60)
 
 # With no broker configured the embedded default is Celery's filesystem transport: a
 # real worker process, no server to install, messages kept under var/broker across
@@ -162,11 +180,21 @@ if CELERY_EMBEDDED_BROKER:
     _default_results = f"file://{DATA_DIR / 'celery-results'}"
     (DATA_DIR / "celery-results").mkdir(exist_ok=True)
 else:
-    # A message whose worker died unacknowledged is redelivered after this many seconds;
-    # it must exceed the longest task (a harvest window) so that no task runs twice at once.
+    # A message whose worker died unacknowledged is redelivered after this many seconds.
+    # It exceeds the hard time limit of every task (CELERY_TASK_TIME_LIMIT: no task runs
+    # longer), so no message is redelivered while its task still runs, and a killed
+    # worker's message waits minutes, not hours, to be taken up again.
     CELERY_BROKER_TRANSPORT_OPTIONS = {
-        "visibility_timeout": env.int("CELERY_VISIBILITY_TIMEOUT", default=6 * 3600),
+        "visibility_timeout": env.int(
+            "CELERY_VISIBILITY_TIMEOUT", default=CELERY_TASK_TIME_LIMIT + 5 * 60
+        ),
     }
+    if CELERY_BROKER_TRANSPORT_OPTIONS["visibility_timeout"] <= CELERY_TASK_TIME_LIMIT:
+        raise ConfigError(
+            "CELERY_VISIBILITY_TIMEOUT",
+            f"must exceed CELERY_TASK_TIME_LIMIT ({CELERY_TASK_TIME_LIMIT} s): a message"
+            " redelivered while its task still runs would run it twice at once.",
+        )
     _default_results = CELERY_BROKER_URL if CELERY_BROKER_URL.startswith("redis") else REDIS_URL
 CELERY_RESULT_BACKEND = env.str("CELERY_RESULT_BACKEND", default="") or _default_results
 CELERY_RESULT_EXPIRES = 7 * 24 * 3600
@@ -179,7 +207,6 @@ CELERY_TASK_ACKS_LATE = True
 CELERY_TASK_REJECT_ON_WORKER_LOST = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_TASK_TRACK_STARTED = True
-CELERY_TASK_TIME_LIMIT = env.int("CELERY_TASK_TIME_LIMIT", default=4 * 3600)
 CELERY_TASK_ALWAYS_EAGER = False
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 CELERY_TASK_DEFAULT_QUEUE = "default"
@@ -313,6 +340,9 @@ SERVER_EMAIL = env.str("SERVER_EMAIL", default=DEFAULT_FROM_EMAIL)
 # to it reaches the app through the provider's inbound webhook, /anymail/<provider>/inbound/.
 DIGEST_UNSUBSCRIBE_MAILTO = env.str("DIGEST_UNSUBSCRIBE_MAILTO", default="")
 _webhook_secret = env.str("ANYMAIL_WEBHOOK_SECRET", default="")
+# The webhooks serve only behind that secret; `check --deploy` is an error without it
+# unless they are switched off here (a deployment that reads no bounces).
+ANYMAIL_WEBHOOKS_ENABLED = env.bool("ANYMAIL_WEBHOOKS_ENABLED", default=True)
 ANYMAIL = {
     **env.json("ANYMAIL", default={}),
     **({"WEBHOOK_SECRET": _webhook_secret} if _webhook_secret else {}),
@@ -344,18 +374,42 @@ if SEARCH_BM25_PARTS < 1:
     raise ConfigError("SEARCH_BM25_PARTS", "must be at least 1.")
 
 # --- Cache ----------------------------------------------------------------------------
+# A cache call waits at most CACHE_SOCKET_TIMEOUT_S; after CACHE_BREAKER_FAILURES
+# outage errors in a row the process stops calling Redis for CACHE_BREAKER_RESET_S
+# (digest/lib/cache.py), so a hung Redis costs milliseconds per page, not seconds.
+CACHE_SOCKET_TIMEOUT_S = env.float("CACHE_SOCKET_TIMEOUT_S", default=0.25)
 CACHES = {
     "default": {
         "BACKEND": "digest.lib.cache.ResilientRedisCache",  # an outage costs speed, not pages
         "LOCATION": env.str("CACHE_URL", default=REDIS_URL),
         "TIMEOUT": 300,
-        "OPTIONS": {"socket_connect_timeout": 1, "socket_timeout": 1},
+        "OPTIONS": {
+            "socket_connect_timeout": CACHE_SOCKET_TIMEOUT_S,
+            "socket_timeout": CACHE_SOCKET_TIMEOUT_S,
+            "CIRCUIT_BREAKER": {
+                "fail_max": env.int("CACHE_BREAKER_FAILURES", default=2),
+                "reset_timeout": env.float("CACHE_BREAKER_RESET_S", default=30.0),
+            },
+        },
     }
     if env.bool("USE_REDIS_CACHE", default=PRODUCTION)
     else {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}
 }
 
 # --- Auth, i18n, static ---------------------------------------------------------------
+# Login throttling (django-axes, counted in the database so every process sees every
+# failure): AXES_FAILURE_LIMIT wrong passwords for one username from one address lock
+# that pair out for AXES_COOLOFF_MINUTES; a success resets the count.
+AUTHENTICATION_BACKENDS = [
+    "axes.backends.AxesStandaloneBackend",
+    "django.contrib.auth.backends.ModelBackend",
+]
+AXES_FAILURE_LIMIT = env.int("AXES_FAILURE_LIMIT", default=5)
+AXES_COOLOFF_TIME = timedelta(minutes=env.int("AXES_COOLOFF_MINUTES", default=15))
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+AXES_RESET_ON_SUCCESS = True
+AXES_LOCKOUT_TEMPLATE = "registration/locked_out.html"
+AXES_VERBOSE = False
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
     {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
@@ -391,6 +445,28 @@ if PRODUCTION:
     SECURE_HSTS_PRELOAD = env.bool("SECURE_HSTS_PRELOAD", default=False)
     SECURE_REDIRECT_EXEMPT = [r"^healthz$"]
 SECURE_CONTENT_TYPE_NOSNIFF = True
+# Content-Security-Policy (django-csp): scripts only from our own origin (htmx, KaTeX and
+# site.js are vendored) plus the one inline theme script, which carries the request's
+# nonce. Inline styles stay allowed: KaTeX and the topic swatches set them, and a style
+# cannot run code. CSP_REPORT_ONLY=1 sends the policy as report-only while trying it out.
+_csp = {
+    "DIRECTIVES": {
+        "default-src": [SELF],
+        "script-src": [SELF, NONCE],
+        "style-src": [SELF, "'unsafe-inline'"],
+        "img-src": [SELF, "data:"],
+        "font-src": [SELF, "data:"],
+        "connect-src": [SELF],
+        "object-src": [NONE],
+        "base-uri": [SELF],
+        "form-action": [SELF],
+        "frame-ancestors": [NONE],
+    }
+}
+if env.bool("CSP_REPORT_ONLY", default=False):
+    CONTENT_SECURITY_POLICY_REPORT_ONLY = _csp
+else:
+    CONTENT_SECURITY_POLICY = _csp
 SECURE_REFERRER_POLICY = "same-origin"
 X_FRAME_OPTIONS = "DENY"
 SILENCED_SYSTEM_CHECKS = [] if env.bool("SECURE_HSTS_PRELOAD", default=False) else ["security.W021"]

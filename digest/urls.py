@@ -1,7 +1,9 @@
+import anymail.urls
 from django.contrib import admin
 from django.urls import include, path
 
 from digest import accounts, feeds, pages, paper_views, views
+from digest.lib.webhooks import guarded_urlpatterns
 
 urlpatterns = [
     path("", pages.home, name="home"),
@@ -36,8 +38,9 @@ urlpatterns = [
         views.subscription_unsubscribe,
         name="subscription_unsubscribe",
     ),
-    # django-anymail: the provider's bounce/complaint (tracking) webhooks.
-    path("anymail/", include("anymail.urls")),
+    # django-anymail: the provider's bounce/complaint (tracking) and inbound webhooks,
+    # 404 unless behind ANYMAIL_WEBHOOK_SECRET, 4xx for junk (digest/lib/webhooks.py).
+    path("anymail/", include(guarded_urlpatterns(anymail.urls.urlpatterns))),
     path("papers/<path:arxiv_id>/", paper_views.paper_detail, name="paper"),
     path("pulse/", views.pulse, name="pulse"),
     path("pulse/<str:week>/", views.pulse, name="pulse_week"),
