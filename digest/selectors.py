@@ -180,10 +180,11 @@ def edition_pending_batches(*, edition: Edition, size: int) -> list[list[int]]:
 
 def own_signals_in_window(
     *, paper_ids: list[int] | None, since: date, until: date
-) -> dict[int, OwnSignals]:
-    """Views, bookmarks and upvotes made on days ``since`` < day <= ``until``; one query.
+) -> dict[int, dict[date, OwnSignals]]:
+    """Counted views, bookmarks and upvotes per paper and day, ``since`` < day <= ``until``.
 
-    Registered with papers.trending at start-up; ``paper_ids=None`` means every paper.
+    One query. Registered with papers.trending at start-up; ``paper_ids=None`` means every
+    paper. Bookmarks and upvotes count on the (site-local) day they were made.
     """
     start, end = (
         timezone.make_aware(datetime.combine(d + timedelta(days=1), time.min))
@@ -191,22 +192,27 @@ def own_signals_in_window(
     )
     only = "" if paper_ids is None else "AND paper_id = ANY(%(ids)s)"
     views, bookmarks, upvotes = (m._meta.db_table for m in (PaperView, Bookmark, Upvote))
+    tz = timezone.get_current_timezone_name()
     sql = f"""
-        SELECT paper_id, sum(views)::int, sum(bookmarks)::int, sum(upvotes)::int FROM (
-            SELECT paper_id, count AS views, 0 AS bookmarks, 0 AS upvotes FROM {views}
+        SELECT paper_id, day, sum(views)::int, sum(bookmarks)::int, sum(upvotes)::int FROM (
+            SELECT paper_id, day, count AS views, 0 AS bookmarks, 0 AS upvotes FROM {views}
              WHERE day > %(since)s AND day <= %(until)s {only}
             UNION ALL
-            SELECT paper_id, 0, 1, 0 FROM {bookmarks}
+            SELECT paper_id, (created AT TIME ZONE %(tz)s)::date, 0, 1, 0 FROM {bookmarks}
              WHERE created >= %(start)s AND created < %(end)s {only}
             UNION ALL
-            SELECT paper_id, 0, 0, 1 FROM {upvotes}
+            SELECT paper_id, (created AT TIME ZONE %(tz)s)::date, 0, 0, 1 FROM {upvotes}
              WHERE created >= %(start)s AND created < %(end)s {only}
-        ) AS own GROUP BY paper_id
+        ) AS own GROUP BY paper_id, day
     """  # table names from the models; values are bound
-    params = {"since": since, "until": until, "start": start, "end": end, "ids": paper_ids}
+    params = {
+        "since": since, "until": until, "start": start, "end": end, "ids": paper_ids, "tz": tz
+    }  # fmt: skip
+    found: dict[int, dict[date, OwnSignals]] = {}
     with connection.cursor() as cursor:
         cursor.execute(sql, params)
-        return {
-            paper_id: OwnSignals(views=views, bookmarks=bookmarks, upvotes=upvotes)
-            for paper_id, views, bookmarks, upvotes in cursor.fetchall()
-        }
+        for paper_id, day, views, bookmarks, upvotes in cursor.fetchall():
+            found.setdefault(paper_id, {})[day] = OwnSignals(
+                views=views, bookmarks=bookmarks, upvotes=upvotes
+            )
+    return found

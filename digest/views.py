@@ -170,6 +170,7 @@ def trending(request: HttpRequest) -> HttpResponse:
         day=timezone.localdate(),
         category=query.category,
         topic_id=query.topic_id,
+        with_history=True,
     )
     context = {"query": query, "entries": entries, "windows": WINDOWS.values()}
     partial = "#entries" if request.htmx else ""

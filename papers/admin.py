@@ -2,7 +2,11 @@ from __future__ import annotations
 
 from django.contrib import admin
 from django.db.models import QuerySet
-from django.http import HttpRequest
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404
+from django.template.response import TemplateResponse
+from django.urls import URLPattern, path, reverse
+from django.utils import timezone
 from django.utils.html import format_html
 
 from papers.models import (
@@ -14,6 +18,7 @@ from papers.models import (
     QuarantinedRecord,
     TrendingSignal,
 )
+from papers.trending import WINDOWS, paper_signal_days, paper_trending_parts
 
 
 class AuthorshipInline(admin.TabularInline):
@@ -38,9 +43,43 @@ class PaperAdmin(admin.ModelAdmin):
                    ("announced_on", admin.DateFieldListFilter))  # fmt: skip
     search_fields = ("=arxiv_id", "title_text", "authors__name", "doi")
     date_hierarchy = "submitted_at"
-    readonly_fields = ("content_hash", "created", "modified")
+    readonly_fields = ("content_hash", "created", "modified", "trending_link")
     inlines = (AuthorshipInline, PaperVersionInline)
     show_full_result_count = False
+
+    def get_urls(self) -> list[URLPattern]:
+        view = self.admin_site.admin_view(self.trending_view)
+        return [
+            path("<int:paper_id>/trending/", view, name="papers_paper_trending"),
+            *super().get_urls(),
+        ]
+
+    @admin.display(description="trending")
+    def trending_link(self, paper: Paper) -> str:
+        if paper.pk is None:
+            return "-"
+        url = reverse("admin:papers_paper_trending", args=[paper.pk])
+        return format_html('<a href="{}">What moved this paper</a>', url)
+
+    def trending_view(self, request: HttpRequest, paper_id: int) -> HttpResponse:
+        """Every signal of the last 30 days and its weight in each window's score."""
+        paper = get_object_or_404(Paper, pk=paper_id)
+        day = timezone.localdate()
+        windows = [
+            (spec, paper_trending_parts(paper_id=paper.pk, window=key, day=day))
+            for key, spec in WINDOWS.items()
+        ]
+        context = {
+            **self.admin_site.each_context(request),
+            "opts": self.model._meta,
+            "title": f"What moved {paper.arxiv_id}",
+            "paper": paper,
+            "day": day,
+            "windows": windows,
+            "signal_days": paper_signal_days(paper_id=paper.pk, day=day),
+            "window_keys": list(WINDOWS),
+        }
+        return TemplateResponse(request, "admin/papers/paper/trending.html", context)
 
     def get_search_results(
         self, request: HttpRequest, queryset: QuerySet[Paper], search_term: str

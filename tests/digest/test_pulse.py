@@ -145,7 +145,9 @@ def test_the_trending_page_shows_each_score_with_its_parts(
     html = response.content.decode()
     assert response.status_code == 200
     assert html.index("Trending 0") < html.index("Trending 1")
-    assert "30 (+3.43)" in html and "0 views, 0 bookmarks, 0 upvotes (+0.00)" in html
+    assert "30 upvotes on Hugging Face today" in html and "= ln(1 + 30.00)" in html
+    assert "0 upvotes, 0 bookmarks, 0 counted views, worth 0.00 after fading" in html
+    assert "×" not in html  # no bare multiplier is ever given as a reason
     assert 'aria-current="page">Today' in html
 
 
@@ -157,11 +159,19 @@ def test_htmx_gets_only_the_trending_list(client: Client) -> None:
     assert "<html" not in html and "HX-Request" in response["Vary"]
 
 
-def test_the_about_page_states_the_formula_with_the_codes_constants(client: Client) -> None:
-    html = client.get("/about/trending/").content.decode()
+def test_the_about_page_states_the_formula_with_the_codes_constants(
+    client: Client, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from papers.trending import formula
 
+    html = client.get("/about/trending/").content.decode()
     assert (
-        "score = ( 1.0 × ln(1 + upvotes) + 1.0 × ln(1 + own) + 0.5 × has_code ) × exp(−age / τ)"
-        in html
+        f"points(d) = {formula.W_HF} × new Hugging Face upvotes on day d + {formula.W_OWN} × "
+        f"min(own(d), {formula.OWN_DAILY_CAP:.0f})" in html
     )
-    assert "This week: papers with a signal in the last 7 days, τ = 3 days" in html
+    assert f"score     = ln(1 + heat) + {formula.W_CODE} × has_code" in html
+    week = formula.WINDOWS["week"]
+    assert f"This week: signals of the last 7 days, τ = {week.tau_days:.0f} days" in html
+
+    monkeypatch.setattr(formula, "W_CODE", 0.75)  # the page follows the code
+    assert "ln(1 + heat) + 0.75 × has_code" in client.get("/about/trending/").content.decode()

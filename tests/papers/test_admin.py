@@ -41,3 +41,27 @@ def test_the_admin_lists_harvest_runs_and_completeness(admin_client: Client) -> 
 def test_the_admin_is_closed_to_anonymous_visitors() -> None:
     response = Client().get("/admin/papers/paper/")
     assert response.status_code == 302
+
+
+def test_the_admin_shows_what_moved_a_paper(admin_client: Client) -> None:
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from papers.models import Paper, TrendingSignal
+
+    papers_upsert(records=[ArxivRecordFactory.build()])
+    paper = Paper.objects.get()
+    today = timezone.localdate()
+    for back, votes in ((3, 40), (0, 52)):
+        TrendingSignal.objects.create(
+            source="hf", day=today - timedelta(days=back), paper=paper, rank=1, upvotes=votes
+        )
+
+    change = admin_client.get(f"/admin/papers/paper/{paper.pk}/change/").content.decode()
+    page = admin_client.get(f"/admin/papers/paper/{paper.pk}/trending/").content.decode()
+
+    assert f"/admin/papers/paper/{paper.pk}/trending/" in change
+    assert "<td>12</td>" in page and "<td>40</td>" in page  # new upvotes per day
+    assert "12 upvotes on Hugging Face today" in page  # the day window's reason
+    assert "52 upvotes on Hugging Face in the last 7 days; latest today" in page

@@ -75,7 +75,7 @@ def test_an_empty_site_answers_every_list_with_an_empty_state(client: Client) ->
     for url, text in [
         ("/", "No papers yet"),
         ("/?window=month", "No papers yet"),
-        ("/trending/", "No paper has a trending signal"),
+        ("/trending/", "No paper got an upvote, a bookmark or a counted view in this window"),
         ("/search?q=anything", "No papers match"),
     ]:
         response = client.get(url)

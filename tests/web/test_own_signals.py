@@ -38,8 +38,8 @@ def test_views_bookmarks_and_upvotes_made_today_count_in_todays_score(today: dat
 
     assert entry.paper == paper  # ranked with no Hugging Face signal at all
     assert entry.parts.own_signals == OwnSignals(views=20, bookmarks=1, upvotes=2)
-    assert entry.parts.own == pytest.approx(math.log1p(20 / 10 + 1 + 2))
-    assert entry.parts.score == pytest.approx(entry.parts.own)  # age 0: recency 1
+    assert entry.parts.own_heat == pytest.approx(20 / 10 + 1 + 2)  # made today: not faded
+    assert entry.parts.score == pytest.approx(math.log1p(20 / 10 + 1 + 2))
 
 
 def test_own_signals_older_than_the_window_do_not_count(today: date) -> None:
@@ -65,7 +65,7 @@ def test_a_bookmark_lifts_a_paper_above_an_equal_one(make_papers: MakePapers, to
     ranked = trending_papers(window="day", day=today)
 
     assert [e.paper for e in ranked] == [second, first]
-    assert ranked[0].parts.own_signals.bookmarks == 1 and ranked[1].parts.own == 0
+    assert ranked[0].parts.own_signals.bookmarks == 1 and ranked[1].parts.own_heat == 0
 
 
 def test_a_visitor_viewing_a_paper_twice_a_day_counts_once(client: Client, today: date) -> None:
@@ -91,10 +91,11 @@ def test_the_paper_page_shows_the_parts_of_its_score(
     second = Client(HTTP_USER_AGENT="b").get(f"/papers/{paper.arxiv_id}/").content.decode()
 
     assert "Trending this week" in first
-    assert "<dt>Hugging Face upvotes</dt><dd>100 (+4.62)</dd>" in first
-    assert "0 views, 1 bookmark, 0 upvotes here (+0.69)" in first  # counted after the page
-    assert "<dt>Code</dt><dd>yes (+0.50)</dd>" in first
-    assert "1 view, 1 bookmark, 0 upvotes here (+0.74)" in second  # ln(1 + 1/10 + 1)
+    assert "= ln(1 + 101.00) + 0.5 for code" in first
+    assert "100 new upvotes in the window, worth 100.00 after fading (HF ▲ 100 in all)" in first
+    # The view is counted after the page is rendered: the second reader sees the first.
+    assert "0 upvotes, 1 bookmark, 0 counted views, worth 1.00 after fading" in first
+    assert "0 upvotes, 1 bookmark, 1 counted view, worth 1.10 after fading" in second
     assert Bookmark.objects.count() == 1
 
 
@@ -103,7 +104,10 @@ def test_a_paper_without_any_signal_says_so(client: Client) -> None:
 
     html = client.get(f"/papers/{paper.arxiv_id}/").content.decode()
 
-    assert "No trending signal this week yet." in html and "Score</dt>" not in html
+    assert (
+        "No upvote, bookmark or counted view in the last 7 days." in html
+        and "Score</dt>" not in html
+    )
 
 
 def test_the_about_page_states_that_own_signals_count(client: Client) -> None:
