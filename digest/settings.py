@@ -401,7 +401,7 @@ CACHES = {
 # failure): AXES_FAILURE_LIMIT wrong passwords for one username from one address lock
 # that pair out for AXES_COOLOFF_MINUTES; a success resets the count.
 AUTHENTICATION_BACKENDS = [
-    "axes.backends.AxesStandaloneBackend",
+    "digest.lib.login_throttle.LoginThrottleBackend",
     "django.contrib.auth.backends.ModelBackend",
 ]
 AXES_FAILURE_LIMIT = env.int("AXES_FAILURE_LIMIT", default=5)
