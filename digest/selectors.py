@@ -13,7 +13,7 @@ from django.utils import timezone
 from django.utils.crypto import constant_time_compare
 
 from digest.lib.signing import TokenError, token_read
-from digest.models import Bookmark, Delivery, Edition, PaperView, Subscriber, Upvote
+from digest.models import Bookmark, PaperView, Subscriber, Upvote
 from papers.models import Authorship, Paper, TrendingSignal
 from papers.topics.selectors import topic_lineage_paper_ids
 from papers.trending import OwnSignals
@@ -166,16 +166,6 @@ def one_line(text: str, *, limit: int = 220) -> str:
     if len(sentence) <= limit:
         return sentence
     return sentence[: limit - 1].rsplit(" ", 1)[0] + "…"
-
-
-def edition_pending_batches(*, edition: Edition, size: int) -> list[list[int]]:
-    """Ids of the edition's pending deliveries, in id order, cut into batches of ``size``."""
-    ids = list(
-        Delivery.objects.filter(edition=edition, status=Delivery.Status.PENDING)
-        .order_by("id")
-        .values_list("id", flat=True)
-    )
-    return [ids[start : start + size] for start in range(0, len(ids), size)]
 
 
 def own_signals_in_window(

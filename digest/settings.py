@@ -157,7 +157,8 @@ REDIS_URL = env.str("REDIS_URL", default="redis://127.0.0.1:6379/0")
 # see the visibility timeout). Harvests resume from their cursor, embeddings go by chunks
 # of EMBEDDING_TASK_CHUNK papers, mail by batches: each task is minutes at most.
 CELERY_TASK_TIME_LIMIT = env.int("CELERY_TASK_TIME_LIMIT", default=30 * 60)
-CELERY_TASK_SOFT_TIME_LIMIT = max(1, CELERY_TASK_TIME_LIMIT - 60)
+# A minute (a tenth of short limits) to stop cleanly before the hard kill.
+CELERY_TASK_SOFT_TIME_LIMIT = CELERY_TASK_TIME_LIMIT - max(1, min(60, CELERY_TASK_TIME_LIMIT // 10))
 
 # With no broker configured the embedded default is Celery's filesystem transport: a
 # real worker process, no server to install, messages kept under var/broker across
@@ -184,10 +185,14 @@ else:
     # It exceeds the hard time limit of every task (CELERY_TASK_TIME_LIMIT: no task runs
     # longer), so no message is redelivered while its task still runs, and a killed
     # worker's message waits minutes, not hours, to be taken up again.
+    # Workers look for such messages every CELERY_RESTORE_INTERVAL_S (kombu's default
+    # scans only every 10th 10-second tick, adding up to 100 s).
     CELERY_BROKER_TRANSPORT_OPTIONS = {
         "visibility_timeout": env.int(
             "CELERY_VISIBILITY_TIMEOUT", default=CELERY_TASK_TIME_LIMIT + 5 * 60
         ),
+        "unacked_restore_interval": env.int("CELERY_RESTORE_INTERVAL_S", default=30),
+        "unacked_restore_throttle": 1,
     }
     if CELERY_BROKER_TRANSPORT_OPTIONS["visibility_timeout"] <= CELERY_TASK_TIME_LIMIT:
         raise ConfigError(
@@ -354,6 +359,22 @@ SUBSCRIBE_RATE_PER_ADDRESS = env.str("SUBSCRIBE_RATE_PER_ADDRESS", default="3/d"
 RATELIMIT_IP_META_KEY = env.str("RATELIMIT_IP_META_KEY", default="") or None
 DIGEST_CONFIRM_MAX_AGE_S = env.int("DIGEST_CONFIRM_MAX_AGE_S", default=3 * 24 * 3600)
 DIGEST_MAIL_BATCH_SIZE = env.int("DIGEST_MAIL_BATCH_SIZE", default=200)
+# A batch holds its claimed rows this long past its last renewal (it renews as it sends);
+# a killed batch's rows go back to pending after it (digest/services/leases.py). Longer
+# than one message can take (EMAIL_TIMEOUT on each of connect and send).
+DIGEST_MAIL_LEASE_S = env.int("DIGEST_MAIL_LEASE_S", default=max(120, 3 * EMAIL_TIMEOUT))
+# Beat's sweep of the ledger, and how long a queued batch may wait before the sweep
+# queues its rows again (an extra batch takes nothing another batch holds).
+DIGEST_MAIL_SWEEP_S = env.int("DIGEST_MAIL_SWEEP_S", default=180)
+DIGEST_MAIL_REQUEUE_S = env.int("DIGEST_MAIL_REQUEUE_S", default=15 * 60)
+if DIGEST_MAIL_LEASE_S <= 2 * EMAIL_TIMEOUT:
+    raise ConfigError(
+        "DIGEST_MAIL_LEASE_S", f"must exceed twice EMAIL_TIMEOUT ({EMAIL_TIMEOUT} s)."
+    )
+CELERY_BEAT_SCHEDULE["sweep-deliveries"] = {
+    "task": "digest.tasks.sweep_deliveries",
+    "schedule": DIGEST_MAIL_SWEEP_S,
+}
 
 # --- Search -----------------------------------------------------------------------------
 SEARCH_RRF_K = env.int("SEARCH_RRF_K", default=60)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import smtplib
 from dataclasses import asdict
 from datetime import date
+from typing import Any
 
 from celery import shared_task
 from django.utils import timezone
@@ -45,9 +46,22 @@ def send_daily_digest(day: str | None = None) -> dict[str, int]:
     return {"edition_id": edition.pk, "batches": len(batches)}
 
 
-@shared_task(name="digest.tasks.send_edition_batch", **_SMTP_RETRY)
-def send_edition_batch(edition_id: int, delivery_ids: list[int]) -> dict[str, int]:
-    return asdict(services.deliveries_send(edition_id=edition_id, delivery_ids=delivery_ids))
+@shared_task(name="digest.tasks.send_edition_batch", bind=True, **_SMTP_RETRY)
+def send_edition_batch(self: Any, edition_id: int, delivery_ids: list[int]) -> dict[str, int]:
+    """One batch; the task id names its claims, so a redelivered message takes them back."""
+    result = services.deliveries_send(
+        edition_id=edition_id, delivery_ids=delivery_ids, claim_key=self.request.id
+    )
+    return asdict(result)
+
+
+@shared_task(name="digest.tasks.sweep_deliveries", ignore_result=True)
+def sweep_deliveries() -> None:
+    """Beat, every few minutes: settle run-out leases, queue what nobody is sending, and
+    mark finished editions done (digest/services/leases.py)."""
+    for swept in services.deliveries_sweep():
+        for batch in swept.batches:
+            send_edition_batch.delay(swept.edition_id, batch)
 
 
 @shared_task(name="digest.tasks.send_subscription_email", **_SMTP_RETRY)
@@ -84,4 +98,5 @@ __all__ = [
     "send_edition_batch",
     "send_research_log",
     "send_subscription_email",
+    "sweep_deliveries",
 ]

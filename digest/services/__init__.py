@@ -1,10 +1,10 @@
 """Writes of the editorial app. Subscriptions, sending (the ledger), email building."""
 
+from digest.services.leases import deliveries_sweep, edition_finish_if_done
 from digest.services.sending import (
     BatchResult,
     deliveries_send,
     edition_daily_digest,
-    edition_finish_if_done,
     edition_prepare,
     edition_send_weekly_log,
 )
@@ -22,6 +22,7 @@ from digest.services.subscriptions import (
 __all__ = [
     "BatchResult",
     "deliveries_send",
+    "deliveries_sweep",
     "edition_daily_digest",
     "edition_finish_if_done",
     "edition_prepare",

@@ -10,7 +10,7 @@ from django.utils import timezone
 
 from digest import services
 from digest.models import Delivery, Edition, Subscriber
-from digest.services.sending import INTERRUPTED
+from digest.services.leases import INTERRUPTED
 from papers.models import TrendingSignal
 from tests.digest.conftest import Mailbox
 from tests.digest.factories import SubscriberFactory, TopicFactory
