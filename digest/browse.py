@@ -16,6 +16,7 @@ from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
 from django.core.cache import cache
 from django.db.models import Count, F, Max, Q, QuerySet
 
+from digest.lib.safe_html import link_href
 from digest.models import Bookmark, Follow, ResearchLog, Upvote
 from digest.writing.selectors import logs_discussing
 from papers.models import Author, Paper, Topic, TopicPaper, TrendingSignal
@@ -149,7 +150,7 @@ def cards_for(*, papers: Sequence[Paper], ranks: Sequence[int | None] | None = N
                 paper=paper,
                 summary=ai_summary or first_sentence(paper.abstract_text),
                 upvotes=upvotes,
-                github_repo=repo,
+                github_repo=link_href(repo),  # harvested: a link only if http(s)
                 topic=topics.get(paper.pk),
                 rank=ranks[index] if ranks else None,
                 site_upvotes=votes.get(paper.pk, 0),
@@ -190,7 +191,7 @@ def _signal_extras(paper_ids: list[int]) -> dict[int, tuple[int, str, str]]:
         .values("paper_id")
         .annotate(
             upvotes=Max("upvotes"),
-            repo=Max("github_repo", filter=~Q(github_repo="")),
+            repo=Max("github_repo", filter=Q(github_repo__istartswith="http")),
             summary=Max("ai_summary", filter=~Q(ai_summary="")),
         )
     )

@@ -15,6 +15,7 @@ from django.utils import timezone
 from django.utils.feedgenerator import Atom1Feed, Rss201rev2Feed
 
 from digest.browse import Card, newest_papers, trending_listing
+from digest.lib.safe_html import html_from_text
 from digest.pages import CATEGORY_CODE
 from papers.models import Topic
 from papers.topics.selectors import topic_get
@@ -44,7 +45,8 @@ class TrendingFeed(Feed):
         return item.paper.title_text
 
     def item_description(self, item: Card) -> str:
-        return item.summary
+        # Feed readers render descriptions as HTML: the summary goes as text, escaped.
+        return html_from_text(item.summary)
 
     def item_link(self, item: Card) -> str:
         return reverse("paper", args=[item.paper.arxiv_id])

@@ -14,7 +14,7 @@ import json
 import re
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, TypeVar
 
@@ -59,7 +59,13 @@ class BrowserThread:
     def call(self, function: Callable[..., T], *args: Any) -> T:
         return self._thread.submit(function, *args).result()
 
-    def new_page(self, *, base_url: str, color_scheme: str = "light") -> Any:
+    def new_page(
+        self, *, base_url: str, color_scheme: str = "light", console: list[str] | None = None
+    ) -> Any:
+        """A page in a fresh context; the site's Content-Security-Policy stays on. axe-core
+        comes as an init script (the CSP would refuse it as an inline script), and
+        ``console`` collects the browser's CSP refusals."""
+
         def make() -> Any:
             context = self._browser.new_context(
                 base_url=base_url,
@@ -67,7 +73,12 @@ class BrowserThread:
                 viewport={"width": 1200, "height": 900},
             )
             context.set_default_timeout(TIMEOUT_MS)
-            return context.new_page()
+            if AXE.exists():
+                context.add_init_script(path=str(AXE))
+            page = context.new_page()
+            if console is not None:
+                page.on("console", lambda message: _keep_csp_refusal(message.text, console))
+            return page
 
         return self.call(make)
 
@@ -80,6 +91,11 @@ class BrowserThread:
         self._thread.shutdown()
 
 
+def _keep_csp_refusal(text: str, console: list[str]) -> None:
+    if "Content Security Policy" in text:
+        console.append(text)
+
+
 @dataclass
 class Browser:
     """A fresh browser context for one test, against the live server."""
@@ -87,6 +103,7 @@ class Browser:
     thread: BrowserThread
     page: Any
     test_name: str
+    csp_refusals: list[str] = field(default_factory=list)
 
     def run(self, script: Callable[..., T], *args: Any) -> T:
         """Run ``script(page, *args)`` on the browser's thread; its exceptions come back here."""
@@ -113,8 +130,8 @@ class Browser:
 
 
 def _axe_run(page: Any) -> list[dict[str, Any]]:
-    if not page.evaluate("typeof window.axe !== 'undefined'"):
-        page.add_script_tag(content=AXE.read_text())
+    if not page.evaluate("typeof window.axe !== 'undefined'"):  # set by the init script
+        raise RuntimeError("axe-core was not injected into the page")
     results = page.evaluate(
         """async () => (await axe.run(document, {resultTypes: ["violations"]})).violations"""
     )

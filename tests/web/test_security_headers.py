@@ -79,3 +79,34 @@ def test_another_reader_is_not_locked_out_by_someone_else_s_failures() -> None:
         "/accounts/login/", {"username": "other", "password": "another-password-42"}
     )
     assert response.status_code == 302
+
+
+@pytest.mark.parametrize(
+    "url",
+    ["javascript:alert(document.cookie)", "JaVaScRiPt:alert(1)", "data:text/html,<b>x</b>",
+     "//evil.example/x", "https://github.com/lab/repo\" onmouseover=\"x()"],
+)  # fmt: skip
+def test_a_harvested_url_of_another_scheme_never_becomes_a_link(
+    client: Client, today: object, url: str
+) -> None:
+    from papers.models import TrendingSignal
+    from tests.papers.factories import PaperFactory
+
+    paper = PaperFactory(title_text="Linked", categories=["cs.CL"])
+    TrendingSignal.objects.create(source="hf", day=today, paper=paper, rank=1, github_repo=url)
+
+    html = client.get(f"/papers/{paper.arxiv_id}/").content.decode()
+    assert "Linked" in html
+    assert ">Code</a>" not in html
+
+
+def test_an_https_code_link_is_kept(client: Client, today: object) -> None:
+    from papers.models import TrendingSignal
+    from tests.papers.factories import PaperFactory
+
+    paper = PaperFactory(title_text="Linked", categories=["cs.CL"])
+    TrendingSignal.objects.create(
+        source="hf", day=today, paper=paper, rank=1, github_repo="https://github.com/lab/repo"
+    )
+    html = client.get(f"/papers/{paper.arxiv_id}/").content.decode()
+    assert '<a href="https://github.com/lab/repo" rel="nofollow noopener">Code</a>' in html
