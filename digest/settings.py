@@ -2,22 +2,35 @@
 
 ``DIGEST_ENV=production`` turns on the production profile (required secrets, secure
 cookies, HTTPS); anything else is the development profile with embedded defaults.
+
+Importing this module starts nothing and writes nothing: the embedded database starts
+on the first connection (``digest.lib.embedded_pg``), the development secret key file
+is written on first use, and the embedded broker's folders when Celery is first
+configured (``digest.celery``).
 """
 
 from __future__ import annotations
 
 import os
 import re
-import secrets
 from datetime import timedelta
+from functools import cache, partial
 from pathlib import Path
 
 import environ
 from celery.schedules import crontab
 from csp.constants import NONCE, NONE, SELF
+from django.utils.functional import lazy
 from kombu import Queue
 
-from digest.lib.config import ConfigError, require, validate_broker_url, validate_database_url
+from digest.lib.config import (
+    ConfigError,
+    development_secret_key,
+    require,
+    validate_broker_url,
+    validate_database_url,
+)
+from digest.lib.embedded_pg import DATABASE_NAME as EMBEDDED_DATABASE_NAME
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 
@@ -30,16 +43,6 @@ if DIGEST_ENV not in {"development", "production"}:
 PRODUCTION = DIGEST_ENV == "production"
 
 DATA_DIR = Path(env.str("DIGEST_DATA_DIR", default=str(BASE_DIR / "var"))).resolve()
-DATA_DIR.mkdir(parents=True, exist_ok=True)
-
-
-def _development_secret_key() -> str:
-    key_file = DATA_DIR / "secret_key"
-    if not key_file.exists():
-        key_file.write_text(secrets.token_urlsafe(50))
-        key_file.chmod(0o600)
-    return key_file.read_text().strip()
-
 
 if PRODUCTION:
     SECRET_KEY = require(
@@ -57,7 +60,13 @@ if PRODUCTION:
         why="in production (comma-separated host names)",
     )
 else:
-    SECRET_KEY = env.str("SECRET_KEY", default="") or _development_secret_key()
+    # Every development process shares one random key, kept in DATA_DIR/secret_key and
+    # read (or created) the first time something signs: links mailed by the worker must
+    # verify on the web.
+    SECRET_KEY = (
+        env.str("SECRET_KEY", default="")
+        or lazy(cache(partial(development_secret_key, key_file=DATA_DIR / "secret_key")), str)()
+    )
     DEBUG = env.bool("DEBUG", default=True)
     ALLOWED_HOSTS = env.list(
         "ALLOWED_HOSTS", default=["localhost", "127.0.0.1", "[::1]", "testserver"]
@@ -122,7 +131,8 @@ TEMPLATES = [
 
 # --- Database -------------------------------------------------------------------------
 # DATABASE_URL points at any PostgreSQL with pgvector; unset, an embedded PostgreSQL 16 +
-# pgvector (PyPI "pgserver") runs with its data under DIGEST_DATA_DIR/pgdata.
+# pgvector (PyPI "pgserver") runs with its data under DIGEST_DATA_DIR/pgdata, started by
+# the first process that connects.
 DATABASE_URL = env.str("DATABASE_URL", default="")
 EMBEDDED_DATABASE = not DATABASE_URL
 if EMBEDDED_DATABASE:
@@ -130,12 +140,18 @@ if EMBEDDED_DATABASE:
         raise ConfigError(
             "DATABASE_URL", "is required in production (postgres://user:pass@host/db)."
         )
-    from digest.lib.embedded_pg import embedded_database_url
-
-    DATABASE_URL = embedded_database_url(data_dir=DATA_DIR)
-validate_database_url(DATABASE_URL)
-DATABASES = {"default": env.db_url_config(DATABASE_URL)}
-DATABASES["default"]["ENGINE"] = "django.db.backends.postgresql"
+    DATABASES = {
+        "default": {
+            "ENGINE": "digest.lib.embedded_pg",
+            "NAME": EMBEDDED_DATABASE_NAME,
+            "USER": "postgres",
+            "DATA_DIR": str(DATA_DIR),
+        }
+    }
+else:
+    validate_database_url(DATABASE_URL)
+    DATABASES = {"default": env.db_url_config(DATABASE_URL)}
+    DATABASES["default"]["ENGINE"] = "django.db.backends.postgresql"
 DATABASES["default"]["CONN_MAX_AGE"] = env.int("DB_CONN_MAX_AGE", default=60)
 DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
 # Recall of pgvector's HNSW index: short keyword-like queries need a deeper search
@@ -169,8 +185,6 @@ CELERY_BROKER_URL = env.str("CELERY_BROKER_URL", default="") or "filesystem://lo
 validate_broker_url(CELERY_BROKER_URL)
 CELERY_EMBEDDED_BROKER = CELERY_BROKER_URL.startswith("filesystem://")
 if CELERY_EMBEDDED_BROKER:
-    for sub in ("queue", "processed", "control"):
-        (_broker_dir / sub).mkdir(parents=True, exist_ok=True)
     CELERY_BROKER_TRANSPORT_OPTIONS = {
         "data_folder_in": str(_broker_dir / "queue"),
         "data_folder_out": str(_broker_dir / "queue"),
@@ -179,7 +193,6 @@ if CELERY_EMBEDDED_BROKER:
         "store_processed": False,
     }
     _default_results = f"file://{DATA_DIR / 'celery-results'}"
-    (DATA_DIR / "celery-results").mkdir(exist_ok=True)
 else:
     # A message whose worker died unacknowledged is redelivered after this many seconds.
     # It exceeds the hard time limit of every task (CELERY_TASK_TIME_LIMIT: no task runs
@@ -444,7 +457,6 @@ USE_TZ = True
 
 STATIC_URL = "/static/"
 STATIC_ROOT = Path(env.str("STATIC_ROOT", default=str(BASE_DIR / "staticfiles")))
-STATIC_ROOT.mkdir(parents=True, exist_ok=True)
 STATICFILES_DIRS = [BASE_DIR / "static"]
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},

@@ -6,6 +6,9 @@ gunicorn and celery all stop with the message alone instead of a stack trace.
 
 from __future__ import annotations
 
+import os
+import secrets
+from pathlib import Path
 from urllib.parse import parse_qs, urlsplit
 
 POSTGRES_SCHEMES = {"postgres", "postgresql", "pgsql", "postgis"}
@@ -78,3 +81,24 @@ def require(value: str | None, *, variable: str, why: str) -> str:
     if not value:
         raise ConfigError(variable, f"is required {why}.")
     return value
+
+
+def development_secret_key(*, key_file: Path) -> str:
+    """The development profile's secret key: read from ``key_file``, created on first use.
+
+    The key is written to a private temporary file and linked into place, so processes
+    starting together agree on one key and none reads a half-written file.
+    """
+    if not key_file.exists():
+        key_file.parent.mkdir(parents=True, exist_ok=True)
+        draft = key_file.with_name(f".{key_file.name}.{os.getpid()}")
+        fd = os.open(draft, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+        with os.fdopen(fd, "w") as handle:
+            handle.write(secrets.token_urlsafe(50))
+        try:
+            os.link(draft, key_file)
+        except FileExistsError:
+            pass  # another process won the race; use its key
+        finally:
+            draft.unlink()
+    return key_file.read_text().strip()

@@ -1,23 +1,44 @@
 """The embedded PostgreSQL 16 + pgvector server used when DATABASE_URL is unset.
 
-Every process of the app (web workers, Celery worker and beat, manage.py) calls
-``embedded_database_url`` at settings import. The first one starts the server, the
-others attach to it; the last one to exit stops it (pgserver's ``cleanup_mode="stop"``).
-A file lock beside the data directory serialises start-up, so two processes started at
-the same moment never run two servers on one data directory.
+Settings name this package as the database ENGINE (``base.py`` holds its
+``DatabaseWrapper``), so a process starts or attaches to the server on its first database
+connection, never at import: ``manage.py help``, mypy and ``check`` run without one.
+The first process to connect starts the server, the others attach to it; the last one
+to exit stops it (pgserver's ``cleanup_mode="stop"``), and ``manage.py runstack`` stops
+it outright when the stack stops. A file lock beside the data directory serialises
+start-up, so two processes started at the same moment never run two servers on one
+data directory.
 """
 
 from __future__ import annotations
 
 import json
 import os
+import threading
 import warnings
 from pathlib import Path
+from urllib.parse import parse_qs, urlsplit
 
 from filelock import FileLock
 
 DATABASE_NAME = "digest"
 _LOCK_TIMEOUT_S = 120
+_sockets: dict[Path, Path] = {}  # data dir → socket directory, per process
+_sockets_lock = threading.Lock()  # BM25 opens connections from several threads at once
+
+
+def embedded_server_socket(*, data_dir: Path) -> Path:
+    """Start or attach to the server under ``data_dir``; return its socket directory.
+
+    The first call in a process starts (or attaches) and makes sure the app's database
+    exists; later calls answer from memory.
+    """
+    data_dir = data_dir.resolve()
+    with _sockets_lock:
+        if data_dir not in _sockets:
+            uri = embedded_database_url(data_dir=data_dir)
+            _sockets[data_dir] = Path(parse_qs(urlsplit(uri).query)["host"][0])
+        return _sockets[data_dir]
 
 
 def embedded_database_url(*, data_dir: Path, database: str = DATABASE_NAME) -> str:
@@ -41,6 +62,7 @@ def stop_embedded_server(*, data_dir: Path) -> None:
     import pgserver
 
     pgdata = (data_dir / "pgdata").resolve()
+    _sockets.pop(data_dir.resolve(), None)
     with FileLock(str(data_dir / "pgserver.lock"), timeout=_LOCK_TIMEOUT_S):
         server = pgserver.PostgresServer._instances.pop(pgdata, None)
         if server is not None:
