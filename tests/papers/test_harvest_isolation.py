@@ -209,3 +209,16 @@ def test_the_admin_shows_a_quarantined_record_with_its_payload_and_reason() -> N
     assert "Hugging Face daily papers" in detail
     runs = client.get("/admin/papers/harvestrun/").content.decode()
     assert "quarantined" in runs.lower()
+
+
+def test_harvest_status_lists_quarantined_records(capsys: pytest.CaptureFixture[str]) -> None:
+    from django.core.management import call_command
+
+    entries = copy.deepcopy(hf.ENTRIES)
+    entries[2]["paper"]["upvotes"] = HUGE
+    harvest_hf_two_pages(entries)
+    call_command("harvest", "status")
+    out = capsys.readouterr().out
+    assert "Quarantined records" in out
+    assert f"hf        trending  {hf.IDS_IN_ORDER[2]}" in out
+    assert "upvotes 1099511627776 is outside" in out

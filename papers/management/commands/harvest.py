@@ -84,6 +84,14 @@ class Command(BaseCommand):
                 f"{run.started_at:%Y-%m-%d %H:%M} {run.pages:>5} {run.new:>6} {run.updated:>6} "
                 f"{run.unchanged:>6} {run.failed:>5} {run.quarantined:>5}  {run.error[:60]}"
             )
+        quarantined = list(selectors.quarantined_records_recent(limit=10))
+        if quarantined:
+            self.stdout.write("\nQuarantined records (the database refused them; admin has all)")
+            for record in quarantined:
+                self.stdout.write(
+                    f"{record.last_seen:%Y-%m-%d %H:%M} {record.source:<9} {record.kind:<9} "
+                    f"{record.record_id:<14} x{record.sightings:<3} {record.reason[:70]}"
+                )
         self.stdout.write(f"\nCompleteness of announcement days (last {days} days)")
         self.stdout.write(
             f"{'day':<11} {'category':<10} {'announced':>9} {'stored':>7} {'complete':>9}"
