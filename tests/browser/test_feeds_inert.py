@@ -15,7 +15,6 @@ import pytest
 from django.test import Client
 from lxml import etree
 
-from digest.lib.safe_html import html_sanitise
 from papers.models import TrendingSignal
 from tests.browser.harness import Browser
 from tests.papers.factories import PaperFactory
@@ -89,6 +88,8 @@ def test_the_site_s_csp_refuses_a_script_injected_into_a_page(browser: Browser) 
 
 
 def test_a_log_s_html_goes_out_with_nothing_that_can_run() -> None:
+    from digest.lib.safe_html import html_sanitise
+
     body = (
         '<p>Fine <a href="https://arxiv.org/abs/2606.1">paper</a></p><script>x()</script>'
         '<a href="javascript:x()">bad</a><img src="x" onerror="x()">'

@@ -21,7 +21,7 @@ from django.contrib.auth.models import User
 from django.test import Client
 
 from papers.harvest.arxiv_api import arxiv_http_client
-from papers.models import AnnouncementDay, HarvestRun, Paper, QuarantinedRecord, TrendingSignal
+from papers.models import AnnouncementDay, HarvestRun, Paper, TrendingSignal
 from tests.papers import test_harvest_arxiv_api as arxiv_api
 from tests.papers import test_harvest_hf as hf
 from tests.papers import test_harvest_oai as oai
@@ -44,8 +44,15 @@ def harvest_hf_two_pages(entries: list[dict[str, Any]]) -> HarvestRun:
         return hf.harvest(limit=20)
 
 
-def quarantined(arxiv_id: str) -> QuarantinedRecord:
-    return QuarantinedRecord.objects.get(record_id=arxiv_id)
+def quarantine() -> Any:
+    """QuarantinedRecord's manager (imported late: the tests run, and fail, without it)."""
+    from papers.models import QuarantinedRecord
+
+    return QuarantinedRecord.objects
+
+
+def quarantined(arxiv_id: str) -> Any:
+    return quarantine().get(record_id=arxiv_id)
 
 
 # --- Hugging Face (JSON: every kind of bad value) ----------------------------------------
@@ -69,7 +76,7 @@ def test_nul_and_lone_surrogates_are_cleaned_and_everything_else_is_stored_byte_
     assert hf.signal(ids[3]).ai_summary == "<script>alert(1)</script>"
     assert hf.signal(ids[4]).organization == "Org"
     assert hf.signal(ids[4]).extra["organization_fullname"] == "Fullname"
-    assert QuarantinedRecord.objects.count() == 0
+    assert quarantine().count() == 0
 
 
 def test_a_number_beyond_its_column_quarantines_only_its_record_and_later_pages_are_fetched() -> (
@@ -105,8 +112,8 @@ def test_harvesting_the_bad_day_again_succeeds_and_counts_a_second_sighting() ->
     again = harvest_hf_two_pages(entries)  # a new run: the first one finished
 
     assert (again.status, again.new, again.unchanged, again.quarantined) == ("succeeded", 0, 29, 1)
-    assert QuarantinedRecord.objects.get().sightings == 2
-    assert QuarantinedRecord.objects.get().run_id == again.pk
+    assert quarantine().get().sightings == 2
+    assert quarantine().get().run_id == again.pk
 
 
 def test_a_value_the_database_itself_refuses_is_quarantined_alone() -> None:
@@ -199,7 +206,7 @@ def test_the_admin_shows_a_quarantined_record_with_its_payload_and_reason() -> N
     User.objects.create_superuser("admin", "admin@example.org", "a-long-test-password")
     client = Client()
     client.login(username="admin", password="a-long-test-password")
-    record = QuarantinedRecord.objects.get()
+    record = quarantine().get()
 
     listing = client.get("/admin/papers/quarantinedrecord/").content.decode()
     detail = client.get(f"/admin/papers/quarantinedrecord/{record.pk}/change/").content.decode()

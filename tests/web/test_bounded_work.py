@@ -17,7 +17,6 @@ import pytest
 from django.db import connection
 from django.test import Client
 
-from digest.lib.failures import web_statement_timeout_install, web_statement_timeout_remove
 from tests.helpers import celery_worker
 from tests.web.conftest import MakePapers
 
@@ -25,6 +24,8 @@ from tests.web.conftest import MakePapers
 @contextmanager
 def web_statement_timeout(milliseconds: int) -> Iterator[None]:
     """This process's connections as gunicorn's are (digest.wsgi), for the test's length."""
+    from digest.lib.failures import web_statement_timeout_install, web_statement_timeout_remove
+
     web_statement_timeout_install(milliseconds=milliseconds)
     connection.close()
     try:
