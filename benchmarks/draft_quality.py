@@ -85,7 +85,7 @@ def _clients(wanted: list[str]) -> list[tuple[str, object | None]]:
 
 
 def _section_words(markdown: str) -> int:
-    from digest.writing.markdown import EXTRACTIVE_LABEL
+    from writing.markdown import EXTRACTIVE_LABEL
 
     prose = [
         line
@@ -99,8 +99,9 @@ def _measure(
     bench: Benchmark, name: str, client: object | None, items: int, top10: set[int]
 ) -> None:
     from digest.lib.llm import LLMClient  # noqa: F401  (the client satisfies it)
-    from digest.writing import drafting, grounding
-    from digest.writing.models import Draft, LLMCall
+    from writing import grounding
+    from writing.models import Draft, LLMCall
+    from writing.services import drafting
 
     Draft.objects.all().delete()
     started = time.perf_counter()

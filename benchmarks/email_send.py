@@ -114,10 +114,10 @@ def add_subscribers(start: int, stop: int) -> None:
 def _send_batch(args: tuple[int, list[int]]) -> int:
     from django.db import connections
 
-    from digest import services
+    from mailing.services import sending
 
     connections.close_all()  # a forked sender opens its own database connection
-    return services.deliveries_send(edition_id=args[0], delivery_ids=args[1]).sent
+    return sending.deliveries_send(edition_id=args[0], delivery_ids=args[1]).sent
 
 
 def send_edition(day: date, *, senders: int) -> float:
@@ -128,11 +128,11 @@ def send_edition(day: date, *, senders: int) -> float:
     """
     from django.db import connections
 
-    from digest import services
+    from mailing.services import sending
 
     started = time.perf_counter()
-    edition = services.edition_daily_digest(day=day)
-    batches = [(edition.pk, batch) for batch in services.edition_prepare(edition=edition)]
+    edition = sending.edition_daily_digest(day=day)
+    batches = [(edition.pk, batch) for batch in sending.edition_prepare(edition=edition)]
     connections.close_all()
     with multiprocessing.get_context("fork").Pool(senders, maxtasksperchild=50) as pool:
         for _ in pool.imap_unordered(_send_batch, batches):
@@ -152,7 +152,7 @@ def main() -> None:
                                        senders=args.senders) as bench:  # fmt: skip
         from django.conf import settings
 
-        from digest.models import Delivery
+        from mailing.models import Delivery
 
         sink, port, delivered = start_sink()
         settings.EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"

@@ -17,7 +17,7 @@ import sys
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
-SCENARIOS = ["tests/digest/test_worker_killed.py", "tests/papers/test_embed_worker_killed.py"]
+SCENARIOS = ["tests/mailing/test_worker_killed.py", "tests/papers/test_embed_worker_killed.py"]
 
 
 def main() -> int:

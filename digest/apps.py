@@ -2,29 +2,17 @@ from django.apps import AppConfig
 
 
 class DigestConfig(AppConfig):
+    """The project package. It has no models of its own any more; it stays installed for
+    its migrations: the pgvector extension, and the history of the tables that moved to
+    reader, mailing and writing (0007)."""
+
     name = "digest"
-    verbose_name = "Editorial"
+    verbose_name = "Research Digest"
 
     def ready(self) -> None:
         from django.core.checks import Tags, register
 
         from digest.lib.webhooks import webhook_check
 
+        # Webhooks without their secret: a deploy error, not a warning (digest/lib/webhooks.py).
         register(webhook_check, Tags.security, deploy=True)
-
-        # The provider's bounce/complaint webhook and its inbound mail (the mailto:
-        # unsubscribe address) arrive as anymail signals.
-        from anymail.signals import inbound, tracking
-
-        from digest.services.inbound import inbound_receiver
-        from digest.services.webhooks import tracking_receiver
-
-        tracking.connect(tracking_receiver, dispatch_uid="digest.tracking")
-        inbound.connect(inbound_receiver, dispatch_uid="digest.inbound")
-
-        # Trending (papers) counts the site's own views, bookmarks and upvotes, which live
-        # here: papers cannot import digest, so digest hands it the reader.
-        from digest.selectors import own_signals_in_window
-        from papers.trending import own_signals_provider_set
-
-        own_signals_provider_set(own_signals_in_window)

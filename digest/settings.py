@@ -88,9 +88,12 @@ INSTALLED_APPS = [
     "template_partials",
     "anymail",
     "axes",
-    "digest",
+    "digest",  # the project: no models, its migrations hold the pgvector extension
     "papers",
     "search",
+    "reader",
+    "mailing",
+    "writing",
 ]
 
 MIDDLEWARE = [
@@ -373,7 +376,7 @@ RATELIMIT_IP_META_KEY = env.str("RATELIMIT_IP_META_KEY", default="") or None
 DIGEST_CONFIRM_MAX_AGE_S = env.int("DIGEST_CONFIRM_MAX_AGE_S", default=3 * 24 * 3600)
 DIGEST_MAIL_BATCH_SIZE = env.int("DIGEST_MAIL_BATCH_SIZE", default=200)
 # A batch holds its claimed rows this long past its last renewal (it renews as it sends);
-# a killed batch's rows go back to pending after it (digest/services/leases.py). Longer
+# a killed batch's rows go back to pending after it (mailing/services/leases.py). Longer
 # than one message can take (EMAIL_TIMEOUT on each of connect and send).
 DIGEST_MAIL_LEASE_S = env.int("DIGEST_MAIL_LEASE_S", default=max(120, 3 * EMAIL_TIMEOUT))
 # Beat's sweep of the ledger, and how long a queued batch may wait before the sweep
@@ -385,7 +388,7 @@ if DIGEST_MAIL_LEASE_S <= 2 * EMAIL_TIMEOUT:
         "DIGEST_MAIL_LEASE_S", f"must exceed twice EMAIL_TIMEOUT ({EMAIL_TIMEOUT} s)."
     )
 CELERY_BEAT_SCHEDULE["sweep-deliveries"] = {
-    "task": "digest.tasks.sweep_deliveries",
+    "task": "mailing.tasks.sweep_deliveries",
     "schedule": DIGEST_MAIL_SWEEP_S,
 }
 

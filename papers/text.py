@@ -1,9 +1,14 @@
-"""Plain-text renderings of arXiv titles and abstracts (LaTeX kept raw elsewhere)."""
+"""Plain text of arXiv titles and abstracts: LaTeX rendered, whitespace, sentences.
+
+The one sentence splitter lives here, below every app that cuts text into sentences: the
+reader's card summaries, the daily email's one-liners and the drafts' grounding.
+"""
 
 from __future__ import annotations
 
 import re
 import unicodedata
+from dataclasses import dataclass
 from functools import lru_cache
 
 from pylatexenc.latex2text import LatexNodes2Text
@@ -53,3 +58,45 @@ def _render_span(span: str) -> str:
 def normalize_author_name(name: str) -> str:
     """Key that identifies an author across sources: NFKC, case-folded, single-spaced."""
     return collapse_whitespace(unicodedata.normalize("NFKC", name)).casefold()
+
+
+# A sentence ends at . ! or ? (closing quotes and brackets go with it) before a space and
+# what can start a sentence: a capital, a digit, an opening quote or bracket, Markdown
+# emphasis, or LaTeX left raw ($, \\).
+_SENTENCE_END = re.compile(r"(?<=[.!?])[\"')\]]*\s+(?=[A-Z0-9\"'(\[*_$\\])")
+_ABBREVIATIONS = re.compile(r"\b(e\.g|i\.e|et al|etc|vs|Fig|Eq|cf|approx|resp)\.$", re.IGNORECASE)
+
+
+@dataclass(frozen=True)
+class Span:
+    """A sentence and where it stands in the text it was cut from."""
+
+    start: int
+    end: int
+    text: str
+
+
+def split_sentences(text: str) -> list[Span]:
+    """Sentences of ``text`` with their offsets; abbreviations like "e.g." do not split."""
+    spans, start = [], 0
+    for match in _SENTENCE_END.finditer(text):
+        candidate = text[start : match.start()]
+        if _ABBREVIATIONS.search(candidate.rstrip("\"')]")):
+            continue
+        spans.append(_span(text, start, match.start()))
+        start = match.end()
+    spans.append(_span(text, start, len(text)))
+    return [s for s in spans if s.text]
+
+
+def _span(text: str, start: int, end: int) -> Span:
+    chunk = text[start:end]
+    lead = len(chunk) - len(chunk.lstrip())
+    chunk = chunk.strip()
+    return Span(start + lead, start + lead + len(chunk), chunk)
+
+
+def first_sentence(text: str) -> str:
+    """The first sentence of ``text``, on one line ("" for blank text)."""
+    spans = split_sentences(collapse_whitespace(text))
+    return spans[0].text if spans else ""

@@ -1,10 +1,12 @@
-"""Celery options shared by the apps' tasks."""
+"""Celery helpers shared by the apps' tasks and services."""
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Any
 
-from django.db import InterfaceError, OperationalError
+from celery import current_app
+from django.db import InterfaceError, OperationalError, transaction
 
 # A task that lost its database connection (a restart, a failover) retries with backoff;
 # the services it calls are idempotent, so a retry redoes nothing twice.
@@ -16,3 +18,23 @@ DATABASE_RETRY: dict[str, Any] = {
     "retry_backoff_max": 900,
     "retry_jitter": True,
 }
+
+
+@dataclass(frozen=True)
+class TaskRef:
+    """A task by its registered name, for the services that queue it.
+
+    An app's ``tasks`` module imports its services (a task calls one), so a service that
+    queues a follow-up task names it instead of importing it back, as the beat schedule
+    does. The task's decorator takes its name from here, so the two cannot drift apart.
+    """
+
+    name: str
+
+    def send(self, *args: Any) -> str:
+        """Queue the task now; the id of its result."""
+        return str(current_app.send_task(self.name, args=args).id)
+
+    def send_on_commit(self, *args: Any) -> None:
+        """Queue the task once the current transaction commits (at once outside one)."""
+        transaction.on_commit(lambda: self.send(*args))

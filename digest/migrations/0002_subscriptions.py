@@ -5,7 +5,7 @@ import django.db.models.deletion
 import django.db.models.functions.text
 from django.db import migrations, models
 
-import digest.models
+import mailing.models
 
 
 class Migration(migrations.Migration):
@@ -82,7 +82,7 @@ class Migration(migrations.Migration):
                 (
                     "secret",
                     models.CharField(
-                        default=digest.models.new_subscriber_secret, editable=False, max_length=32
+                        default=mailing.models.new_subscriber_secret, editable=False, max_length=32
                     ),
                 ),
                 ("confirmed_at", models.DateTimeField(blank=True, null=True)),

@@ -7,9 +7,9 @@ from collections.abc import Iterator
 import pytest
 
 from tests.browser.harness import Browser, BrowserThread, missing_tools
-from tests.digest.conftest import mail_worker, mailbox, smtp_server  # noqa: F401 - fixtures
-from tests.digest.writing.conftest import week_papers  # noqa: F401 - fixture
-from tests.web.conftest import make_papers, today, topic  # noqa: F401 - fixtures
+from tests.mailing.conftest import mail_worker, mailbox, smtp_server  # noqa: F401 - fixtures
+from tests.reader.conftest import make_papers, today, topic  # noqa: F401 - fixtures
+from tests.writing.conftest import week_papers  # noqa: F401 - fixture
 
 
 @pytest.fixture(scope="session")

@@ -8,7 +8,7 @@ import pytest
 
 from papers.models import Paper
 from tests.browser.harness import Browser
-from tests.web.conftest import MakePapers
+from tests.reader.conftest import MakePapers
 
 pytestmark = pytest.mark.django_db(transaction=True)
 

@@ -8,12 +8,13 @@ from typing import Any
 import pytest
 from django.contrib.auth import get_user_model
 
-from digest.models import Bookmark, Subscriber, Upvote
+from mailing.models import Subscriber
+from reader.models import Bookmark, Upvote
 from tests.browser.harness import Browser
-from tests.digest.conftest import Mailbox
-from tests.digest.mail_helpers import links, site_path
 from tests.helpers.celery_worker import CeleryWorker
-from tests.web.conftest import MakePapers
+from tests.mailing.conftest import Mailbox
+from tests.mailing.mail_helpers import links, site_path
+from tests.reader.conftest import MakePapers
 
 pytestmark = pytest.mark.django_db(transaction=True)
 PASSWORD = "a-long-reading-lamp-42"

@@ -8,11 +8,11 @@ import feedparser
 import pytest
 from django.contrib.auth.models import User
 
-from digest.writing import drafting
-from digest.writing.models import Draft, DraftItem, ResearchLog
 from papers.models import Paper
 from tests.browser.harness import Browser
-from tests.digest.writing.conftest import WEEK, editors_group
+from tests.writing.conftest import WEEK, editors_group
+from writing.models import Draft, DraftItem, ResearchLog
+from writing.services import drafting
 
 pytestmark = pytest.mark.django_db(transaction=True)
 PASSWORD = "a-long-editing-desk-42"

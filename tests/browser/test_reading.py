@@ -11,7 +11,7 @@ from papers.models import Paper
 from search.services import bm25_index_papers
 from tests.browser.harness import Browser
 from tests.papers.factories import PaperFactory
-from tests.web.conftest import MakePapers
+from tests.reader.conftest import MakePapers
 
 pytestmark = pytest.mark.django_db(transaction=True)
 

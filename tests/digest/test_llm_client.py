@@ -16,7 +16,7 @@ from digest.lib.llm import (
     render_prompt,
 )
 from digest.lib.llm.local_backend import find_local_model, runtime_installed
-from tests.foundation.test_config_errors import run_manage
+from tests.digest.test_config_errors import run_manage
 from tests.helpers.openai_server import OpenAIServer
 
 SYSTEM = "You name research topics."

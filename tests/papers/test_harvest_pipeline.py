@@ -81,7 +81,13 @@ def test_harvest_status_shows_runs_and_completeness(capsys) -> None:
 def test_every_beat_entry_names_a_registered_task() -> None:
     import importlib
 
-    for module in ("digest.tasks", "papers.tasks", "search.tasks"):
+    for module in (
+        "digest.tasks",
+        "mailing.tasks",
+        "writing.tasks",
+        "papers.tasks",
+        "search.tasks",
+    ):
         importlib.import_module(module)  # importing registers the tasks
 
     for entry in app.conf.beat_schedule.values():

@@ -2,7 +2,7 @@ from __future__ import annotations
 
 import pytest
 
-from papers.text import latex_to_text, normalize_author_name
+from papers.text import first_sentence, latex_to_text, normalize_author_name, split_sentences
 
 
 @pytest.mark.parametrize(
@@ -28,3 +28,23 @@ def test_latex_is_rendered_as_readable_text_and_prose_is_kept(raw: str, text: st
 def test_author_names_are_normalised_by_case_width_and_spacing() -> None:
     assert normalize_author_name("  José   RAMÍREZ ") == normalize_author_name("josé ramírez")
     assert normalize_author_name("Ｊａｎｅ Doe") == "jane doe"
+
+
+def test_sentences_split_at_full_stops_but_not_after_abbreviations() -> None:
+    spans = split_sentences("We beat e.g. BERT by 2.5 points. It is fast. See Fig. 2 too.")
+    assert [s.text for s in spans] == [
+        "We beat e.g. BERT by 2.5 points.",
+        "It is fast.",
+        "See Fig. 2 too.",
+    ]
+
+
+def test_the_card_summary_the_email_line_and_the_drafts_cut_sentences_alike() -> None:
+    from mailing.selectors import one_line
+    from reader.cards import card_summary
+    from writing.services.drafting import extractive_note
+
+    abstract = "We beat e.g. BERT by 2.5 points!\nIt is fast. See Fig. 2 too."
+    assert first_sentence(abstract) == "We beat e.g. BERT by 2.5 points!"
+    assert card_summary(abstract) == one_line(abstract) == "We beat e.g. BERT by 2.5 points!"
+    assert extractive_note(abstract=abstract).startswith("We beat e.g. BERT by 2.5 points!")

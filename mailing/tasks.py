@@ -1,0 +1,60 @@
+"""Celery entry points of mailing: thin, keyed by ids, safe to run twice.
+
+The task names keep the ``digest.tasks.`` prefix they had before the apps were split:
+messages already queued, beat's schedule and the "mail" queue route
+(``digest.tasks.send_*``) name them so.
+"""
+
+from __future__ import annotations
+
+import smtplib
+from dataclasses import asdict
+from datetime import date
+from typing import Any
+
+from celery import shared_task
+from django.utils import timezone
+
+from mailing.services import leases, sending, subscriptions
+from mailing.services.sending import NotAccepted, OutcomeUnknown
+
+_SMTP_RETRY = {
+    "autoretry_for": (smtplib.SMTPException, OSError, NotAccepted, OutcomeUnknown),
+    "retry_backoff": 30,
+    "retry_backoff_max": 1800,
+    "retry_jitter": True,
+    "max_retries": 8,
+    "acks_late": True,
+}
+
+
+@shared_task(name="digest.tasks.send_daily_digest")
+def send_daily_digest(day: str | None = None) -> dict[str, int]:
+    """Create (or resume) the day's digest edition and fan its ledger out in batches."""
+    edition = sending.edition_daily_digest(
+        day=date.fromisoformat(day) if day else timezone.now().date()
+    )
+    return {"edition_id": edition.pk, "batches": sending.edition_send(edition=edition)}
+
+
+@shared_task(name=sending.SEND_EDITION_BATCH.name, bind=True, **_SMTP_RETRY)
+def send_edition_batch(self: Any, edition_id: int, delivery_ids: list[int]) -> dict[str, int]:
+    """One batch; the task id names its claims, so a redelivered message takes them back."""
+    result = sending.deliveries_send(
+        edition_id=edition_id, delivery_ids=delivery_ids, claim_key=self.request.id
+    )
+    return asdict(result)
+
+
+@shared_task(name="mailing.tasks.sweep_deliveries", ignore_result=True)
+def sweep_deliveries() -> None:
+    """Beat, every few minutes: settle run-out leases, queue what nobody is sending, and
+    mark finished editions done (mailing/services/leases.py)."""
+    for swept in leases.deliveries_sweep():
+        for batch in swept.batches:
+            send_edition_batch.delay(swept.edition_id, batch)
+
+
+@shared_task(name=subscriptions.SEND_SUBSCRIPTION_EMAIL.name, **_SMTP_RETRY)
+def send_subscription_email(subscriber_id: int, kind: str) -> bool:
+    return subscriptions.subscription_email_send(subscriber_id=subscriber_id, kind=kind)

@@ -1,0 +1,60 @@
+from django.contrib.auth import views as auth_views
+from django.urls import path
+
+from reader import feeds, views
+
+urlpatterns = [
+    path("", views.home, name="home"),
+    path("authors/<int:author_id>/", views.author, name="author"),
+    path("categories/<str:code>/", views.category, name="category"),
+    path("feeds/trending.rss", feeds.TrendingFeed(), name="feed_trending_rss"),
+    path("feeds/trending.atom", feeds.TrendingAtomFeed(), name="feed_trending_atom"),
+    path("feeds/categories/<str:code>.rss", feeds.CategoryFeed(), name="feed_category_rss"),
+    path("feeds/categories/<str:code>.atom", feeds.CategoryAtomFeed(), name="feed_category_atom"),
+    path("feeds/topics/<int:topic_id>.rss", feeds.TopicFeed(), name="feed_topic_rss"),
+    path("feeds/topics/<int:topic_id>.atom", feeds.TopicAtomFeed(), name="feed_topic_atom"),
+    path("papers/<path:arxiv_id>/", views.paper_detail, name="paper"),
+    path("pulse/", views.pulse, name="pulse"),
+    path("pulse/<str:week>/", views.pulse, name="pulse_week"),
+    path("topics/<int:topic_id>/", views.topic_detail, name="topic"),
+    path("trending/", views.trending, name="trending"),
+    path("about/trending/", views.about_trending, name="about_trending"),
+    # Accounts: Django's own auth views with our templates, and "My papers".
+    path("accounts/signup/", views.signup, name="signup"),
+    path(
+        "accounts/login/",
+        auth_views.LoginView.as_view(next_page="my_papers", redirect_authenticated_user=True),
+        name="login",
+    ),
+    path("accounts/logout/", auth_views.LogoutView.as_view(next_page="home"), name="logout"),
+    path(
+        "accounts/password_change/",
+        auth_views.PasswordChangeView.as_view(),
+        name="password_change",
+    ),
+    path(
+        "accounts/password_change/done/",
+        auth_views.PasswordChangeDoneView.as_view(),
+        name="password_change_done",
+    ),
+    path("accounts/password_reset/", auth_views.PasswordResetView.as_view(), name="password_reset"),
+    path(
+        "accounts/password_reset/done/",
+        auth_views.PasswordResetDoneView.as_view(),
+        name="password_reset_done",
+    ),
+    path(
+        "accounts/reset/<uidb64>/<token>/",
+        auth_views.PasswordResetConfirmView.as_view(),
+        name="password_reset_confirm",
+    ),
+    path(
+        "accounts/reset/done/",
+        auth_views.PasswordResetCompleteView.as_view(),
+        name="password_reset_complete",
+    ),
+    path("me/papers/", views.my_papers, name="my_papers"),
+    path("me/bookmarks/<int:paper_id>/", views.bookmark, name="bookmark"),
+    path("me/upvotes/<int:paper_id>/", views.upvote, name="upvote"),
+    path("me/follows/", views.follow, name="follow"),
+]

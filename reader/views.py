@@ -1,0 +1,212 @@
+"""The reader's pages: home (trending by day, week, month), paper, author, category,
+Pulse of AI and topics, trending; accounts, "My papers", bookmark/upvote/follow buttons."""
+
+from __future__ import annotations
+
+import logging
+
+from django.contrib.auth import login
+from django.contrib.auth.decorators import login_required
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.http import url_has_allowed_host_and_scheme
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
+from django.views.decorators.vary import vary_on_headers
+
+from papers.models import Paper
+from papers.services.topics import TopicsError, week_parse
+from papers.topics.selectors import pulse_for_week, topic_get, topic_page
+from papers.trending import WINDOWS, TrendingQuery, trending_formula, trending_papers
+from reader import selectors, services
+from reader.forms import CATEGORY_CODE, FollowForm, ListQuery, SignupForm, page_number
+
+log = logging.getLogger(__name__)
+
+ACTIONS = "reader/_actions.html"
+
+
+def _listing_template(request: HttpRequest, template: str, page: int, empty: bool) -> str:
+    """The page, or only its cards for htmx's infinite scroll; past the end is a 404."""
+    if page > 1 and empty:
+        raise Http404("That page is past the end of the list.")
+    return f"{template}#cards" if request.htmx else template
+
+
+@require_GET
+@vary_on_headers("HX-Request")
+def home(request: HttpRequest) -> HttpResponse:
+    today = timezone.localdate()
+    query = ListQuery.from_params(request.GET, today=today)
+    data = selectors.home_page(
+        window=query.window, day=query.day, today=today, page=query.page, user=request.user
+    )
+    listing = data.listing
+    template = _listing_template(request, "reader/home.html", query.page, not listing.cards)
+    context = {"home": data, "query": query, "listing": listing, "windows": WINDOWS.values()}
+    return render(request, template, context)
+
+
+@require_GET
+@vary_on_headers("HX-Request")
+def author(request: HttpRequest, author_id: int) -> HttpResponse:
+    page = page_number(request.GET.get("page", "1"))
+    data = selectors.author_page(author_id=author_id, page=page, user=request.user)
+    if data is None:
+        raise Http404("No such author.")
+    template = _listing_template(request, "reader/author.html", page, not data.listing.cards)
+    return render(request, template, {"author": data.author, "listing": data.listing})
+
+
+@require_GET
+@vary_on_headers("HX-Request")
+def category(request: HttpRequest, code: str) -> HttpResponse:
+    page = page_number(request.GET.get("page", "1"))
+    if not CATEGORY_CODE.match(code):
+        raise Http404("Not an arXiv category code.")
+    data = selectors.category_page(
+        code=code, day=timezone.localdate(), page=page, user=request.user
+    )
+    if data is None:
+        raise Http404("No paper in that category.")
+    template = _listing_template(request, "reader/category.html", page, not data.listing.cards)
+    return render(request, template, {"category": data, "listing": data.listing})
+
+
+@require_GET
+def paper_detail(request: HttpRequest, arxiv_id: str) -> HttpResponse:
+    page = selectors.paper_page(arxiv_id=arxiv_id, user=request.user, day=timezone.localdate())
+    if page is None:
+        raise Http404("No such paper.")
+    try:
+        services.paper_view_record(paper_id=page.paper.pk, visitor=_visitor(request), day=page.day)
+    except Exception:  # a lost view count is tolerated; the page must still be shown
+        log.warning("could not count a view of paper %s", page.paper.pk, exc_info=True)
+    return render(request, "reader/paper.html", {"page": page, "paper": page.paper})
+
+
+def _visitor(request: HttpRequest) -> str:
+    """Who is viewing, for counting a view once: the session, else address and browser."""
+    if request.session.session_key:
+        return request.session.session_key
+    address = request.META.get("REMOTE_ADDR", "")
+    return f"{address}|{request.META.get('HTTP_USER_AGENT', '')[:200]}"
+
+
+# --- Pulse of AI, topics, trending ------------------------------------------------------
+
+
+@require_GET
+def pulse(request: HttpRequest, week: str | None = None) -> HttpResponse:
+    try:
+        week_start = week_parse(week) if week else None
+    except TopicsError as error:
+        raise Http404(str(error)) from error
+    data = pulse_for_week(week_start=week_start)
+    if data is None and week_start is not None:
+        raise Http404("No topics have been computed for that week.")
+    return render(request, "reader/pulse/week.html", {"pulse": data})
+
+
+@require_GET
+def topic_detail(request: HttpRequest, topic_id: int) -> HttpResponse:
+    topic = topic_get(topic_id=topic_id)
+    if topic is None:
+        raise Http404("No such topic.")
+    return render(request, "reader/pulse/topic.html", {"page": topic_page(topic=topic)})
+
+
+@require_GET
+@vary_on_headers("HX-Request")
+def trending(request: HttpRequest) -> HttpResponse:
+    query = TrendingQuery.from_params(request.GET)
+    entries = trending_papers(
+        window=query.window,
+        day=timezone.localdate(),
+        category=query.category,
+        topic_id=query.topic_id,
+        with_history=True,
+    )
+    context = {"query": query, "entries": entries, "windows": WINDOWS.values()}
+    partial = "#entries" if request.htmx else ""
+    return render(request, f"reader/trending.html{partial}", context)
+
+
+@require_GET
+def about_trending(request: HttpRequest) -> HttpResponse:
+    return render(request, "reader/about_trending.html", trending_formula())
+
+
+# --- Accounts: sign up, "My papers", bookmark / upvote / follow -------------------------
+
+
+@require_http_methods(["GET", "POST"])
+def signup(request: HttpRequest) -> HttpResponse:
+    form = SignupForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        login(request, form.save(), backend="django.contrib.auth.backends.ModelBackend")
+        return redirect("my_papers")
+    return render(request, "registration/signup.html", {"form": form})
+
+
+@require_GET
+@login_required
+def my_papers(request: HttpRequest) -> HttpResponse:
+    context = {"mine": selectors.my_papers(user=request.user)}
+    return render(request, "reader/my_papers.html", context)
+
+
+def _next_url(request: HttpRequest, fallback: str) -> str:
+    target = request.POST.get("next", "")
+    safe = url_has_allowed_host_and_scheme(
+        target, allowed_hosts={request.get_host()}, require_https=request.is_secure()
+    )
+    return target if safe else fallback
+
+
+def _answer(request: HttpRequest, partial: str, context: dict[str, object]) -> HttpResponse:
+    """htmx swaps the button; a plain form goes back where it came from."""
+    fallback = str(context.pop("fallback"))
+    if request.htmx:
+        context["next"] = _next_url(request, fallback)
+        context["compact"] = request.POST.get("compact") == "1"  # a list card's button
+        return render(request, f"{ACTIONS}#{partial}", context)
+    return redirect(_next_url(request, fallback))
+
+
+@require_POST
+@login_required
+@vary_on_headers("HX-Request")
+def bookmark(request: HttpRequest, paper_id: int) -> HttpResponse:
+    paper = get_object_or_404(Paper, pk=paper_id)
+    on = request.POST.get("on") == "1"
+    services.bookmark_set(user=request.user, paper=paper, on=on)
+    fallback = reverse("paper", args=[paper.arxiv_id])
+    context = {"paper": paper, "bookmarked": on, "fallback": fallback}
+    return _answer(request, "bookmark", context)
+
+
+@require_POST
+@login_required
+@vary_on_headers("HX-Request")
+def upvote(request: HttpRequest, paper_id: int) -> HttpResponse:
+    paper = get_object_or_404(Paper, pk=paper_id)
+    on = request.POST.get("on") == "1"
+    count = services.upvote_set(user=request.user, paper=paper, on=on)
+    fallback = reverse("paper", args=[paper.arxiv_id])
+    context = {"paper": paper, "upvoted": on, "site_upvotes": count, "fallback": fallback}
+    return _answer(request, "upvote", context)
+
+
+@require_POST
+@login_required
+@vary_on_headers("HX-Request")
+def follow(request: HttpRequest) -> HttpResponse:
+    form = FollowForm(request.POST)
+    if not form.is_valid():
+        return HttpResponse("Unknown follow request.", status=400)
+    data = form.cleaned_data
+    services.follow_set(user=request.user, kind=data["kind"], key=data["key"], on=data["on"])
+    context = {**data, "followed": data["on"], "fallback": reverse("my_papers")}
+    return _answer(request, "follow", context)

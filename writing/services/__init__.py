@@ -1,0 +1,1 @@
+"""Writes of writing, one module per area; import the module you need (no re-exports)."""
