@@ -368,10 +368,21 @@ ANYMAIL = {
     **env.json("ANYMAIL", default={}),
     **({"WEBHOOK_SECRET": _webhook_secret} if _webhook_secret else {}),
 }
-# Subscribe requests: per client IP (django-ratelimit, needs the shared Redis cache to
-# count across processes) and per address (confirmation emails to one address).
+# Public forms' rate limits, counted in PostgreSQL (digest/lib/ratelimit.py): they hold
+# across processes and machines and while the cache is down. Per client address (the
+# first address of the RATELIMIT_IP_META_KEY header behind a proxy, else REMOTE_ADDR)
+# and, where an email goes out, per address written in the form.
 SUBSCRIBE_RATE_PER_IP = env.str("SUBSCRIBE_RATE_PER_IP", default="20/h")
 SUBSCRIBE_RATE_PER_ADDRESS = env.str("SUBSCRIBE_RATE_PER_ADDRESS", default="3/d")
+SIGNUP_RATE_PER_IP = env.str("SIGNUP_RATE_PER_IP", default="10/h")
+PASSWORD_RESET_RATE_PER_IP = env.str("PASSWORD_RESET_RATE_PER_IP", default="10/h")
+PASSWORD_RESET_RATE_PER_ADDRESS = env.str("PASSWORD_RESET_RATE_PER_ADDRESS", default="3/h")
+for _rate_name in ("SUBSCRIBE_RATE_PER_IP", "SUBSCRIBE_RATE_PER_ADDRESS", "SIGNUP_RATE_PER_IP",
+                   "PASSWORD_RESET_RATE_PER_IP", "PASSWORD_RESET_RATE_PER_ADDRESS"):  # fmt: skip
+    if not re.fullmatch(r"\d+/\d*[smhd]", globals()[_rate_name].replace(" ", "")):
+        raise ConfigError(
+            _rate_name, f"must be a rate like 20/h or 5/15m (got {globals()[_rate_name]!r})."
+        )
 RATELIMIT_IP_META_KEY = env.str("RATELIMIT_IP_META_KEY", default="") or None
 DIGEST_CONFIRM_MAX_AGE_S = env.int("DIGEST_CONFIRM_MAX_AGE_S", default=3 * 24 * 3600)
 DIGEST_MAIL_BATCH_SIZE = env.int("DIGEST_MAIL_BATCH_SIZE", default=200)

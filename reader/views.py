@@ -15,6 +15,7 @@ from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 from django.views.decorators.vary import vary_on_headers
 
+from digest.lib.ratelimit import limit_posts_per_ip
 from papers.models import Paper
 from papers.services.topics import TopicsError, week_parse
 from papers.topics.selectors import pulse_for_week, topic_get, topic_page
@@ -142,6 +143,7 @@ def about_trending(request: HttpRequest) -> HttpResponse:
 
 
 @require_http_methods(["GET", "POST"])
+@limit_posts_per_ip(scope="signup", rate_setting="SIGNUP_RATE_PER_IP")
 def signup(request: HttpRequest) -> HttpResponse:
     form = SignupForm(request.POST or None)
     if request.method == "POST" and form.is_valid():

@@ -13,13 +13,21 @@ module reaches it by name so that digest.lib stays below every app.
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import random
 import re
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
+from typing import Any
 
+from django.conf import settings
 from django.db import connection
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import render
+
+View = Callable[..., HttpResponse]
 
 TABLE = "mailing_ratelimitwindow"
 _RATE = re.compile(r"^\s*(?P<limit>\d+)\s*/\s*(?P<count>\d*)\s*(?P<unit>[smhd])\s*$")
@@ -62,9 +70,37 @@ def ratelimit_hit(*, scope: str, key: str, rate: Rate) -> bool:
     return hits <= rate.limit
 
 
-def client_ip(request: object, *, meta_key: str | None) -> str:
-    """The client's address: ``meta_key`` (a proxy's header, first hop) or REMOTE_ADDR."""
-    meta = getattr(request, "META", {})
-    if meta_key and meta.get(meta_key):
-        return str(meta[meta_key]).split(",")[0].strip()
-    return str(meta.get("REMOTE_ADDR", ""))
+def client_ip(request: HttpRequest) -> str:
+    """The client's address: RATELIMIT_IP_META_KEY (a proxy's header, its first address)
+    when configured, else REMOTE_ADDR."""
+    meta_key = settings.RATELIMIT_IP_META_KEY
+    if meta_key and request.META.get(meta_key):
+        return str(request.META[meta_key]).split(",")[0].strip()
+    return str(request.META.get("REMOTE_ADDR", ""))
+
+
+def limit_posts_per_ip(
+    *, scope: str, rate_setting: str, block: bool = True
+) -> Callable[[View], View]:
+    """Count each POST per client address against ``settings.<rate_setting>``.
+
+    Over the limit, ``block`` answers 429 with a page that says so; otherwise the view
+    runs with ``request.limited`` set, to answer in its own way.
+    """
+
+    def decorator(view: View) -> View:
+        @functools.wraps(view)
+        def limited(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+            over = request.method == "POST" and not ratelimit_hit(
+                scope=scope,
+                key=client_ip(request),
+                rate=rate_parse(getattr(settings, rate_setting)),
+            )
+            if over and block:
+                return render(request, "429.html", status=429)
+            request.limited = over  # type: ignore[attr-defined]
+            return view(request, *args, **kwargs)
+
+        return limited
+
+    return decorator

@@ -162,7 +162,35 @@ def test_pages_are_served_while_the_cache_is_down(client: Client, settings: Sett
     paper = PaperFactory()
     for url in ("/", f"/papers/{paper.arxiv_id}/", "/search?q=learning"):
         assert client.get(url).status_code == 200, url
-    # Rate limits fail open: a reader can still subscribe while the counters are down.
+    # Rate limits count in the database: a reader can still subscribe (and is still
+    # counted) while the cache is down.
     response = client.post("/subscribe/", {"email": "a@example.org", "daily_digest": "on"})
     assert response.status_code == 200
     assert Subscriber.objects.filter(email="a@example.org").exists()
+
+
+@pytest.mark.celery_worker
+def test_healthz_reports_a_hung_cache_as_degraded_and_the_open_breaker(
+    settings: Settings, hung_redis: HungRedis, celery_worker_process: object
+) -> None:
+    settings.CACHES = resilient_cache(f"redis://127.0.0.1:{hung_redis.port}/2")
+    first = Client().get("/healthz").json()
+    second = Client().get("/healthz").json()
+    third = Client().get("/healthz")
+
+    assert first["cache"]["ok"] is False and "Timeout" in first["cache"]["error"]
+    assert second["cache"]["breaker"] == "open"
+    assert third.status_code == 200  # the site serves without its cache: degraded, not down
+    assert third.json()["status"] == "degraded"
+    assert third.json()["cache"] == {
+        "ok": False,
+        "backend": "ResilientRedisCache",
+        "breaker": "open",
+        "error": third.json()["cache"]["error"],
+    }
+
+
+def test_healthz_reports_a_working_cache(celery_worker_process: object) -> None:
+    body = Client().get("/healthz").json()
+    assert body["cache"] == {"ok": True, "backend": "ResilientRedisCache", "breaker": "closed"}
+    assert body["status"] == "ok"
