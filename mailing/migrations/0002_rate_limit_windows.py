@@ -4,25 +4,33 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('mailing', '0001_initial'),
+        ("mailing", "0001_initial"),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='RateLimitWindow',
+            name="RateLimitWindow",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('scope', models.CharField(max_length=50)),
-                ('key_hash', models.CharField(help_text='sha256 of scope and key.', max_length=64)),
-                ('window_start', models.DateTimeField()),
-                ('window_end', models.DateTimeField()),
-                ('hits', models.PositiveIntegerField(default=0)),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("scope", models.CharField(max_length=50)),
+                ("key_hash", models.CharField(help_text="sha256 of scope and key.", max_length=64)),
+                ("window_start", models.DateTimeField()),
+                ("window_end", models.DateTimeField()),
+                ("hits", models.PositiveIntegerField(default=0)),
             ],
             options={
-                'indexes': [models.Index(fields=['window_end'], name='ratelimitwindow_end')],
-                'constraints': [models.UniqueConstraint(fields=('scope', 'key_hash', 'window_start'), name='ratelimitwindow_unique')],
+                "indexes": [models.Index(fields=["window_end"], name="ratelimitwindow_end")],
+                "constraints": [
+                    models.UniqueConstraint(
+                        fields=("scope", "key_hash", "window_start"), name="ratelimitwindow_unique"
+                    )
+                ],
             },
         ),
     ]
