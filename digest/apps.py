@@ -8,3 +8,11 @@ class DigestConfig(AppConfig):
 
     name = "digest"
     verbose_name = "Research Digest"
+
+    def ready(self) -> None:
+        from django.core.checks import Tags, register
+
+        from digest.lib.webhooks import webhook_check
+
+        # Webhooks without their secret: a deploy error, not a warning (digest/lib/webhooks.py).
+        register(webhook_check, Tags.security, deploy=True)

@@ -1,4 +1,5 @@
-"""``/healthz``: the database (and pgvector), the broker, and whether a worker answers."""
+"""``/healthz``: the database (and pgvector), the broker, whether a worker answers, and the
+cache (reported; its outage degrades the site but does not fail it)."""
 
 from __future__ import annotations
 
@@ -6,6 +7,7 @@ from dataclasses import asdict, dataclass, field
 from typing import Any
 
 from django.conf import settings
+from django.core.cache import caches
 from django.db import connection
 from django.http import HttpRequest, JsonResponse
 from django.views.decorators.cache import never_cache
@@ -21,18 +23,26 @@ class Health:
     database: dict[str, Any] = field(default_factory=dict)
     broker: dict[str, Any] = field(default_factory=dict)
     workers: dict[str, Any] = field(default_factory=dict)
+    cache: dict[str, Any] = field(default_factory=dict)
 
     @property
     def ok(self) -> bool:
+        """Serving: a cache outage costs speed, not pages, so it degrades, never fails."""
         return all(part.get("ok") for part in (self.database, self.broker, self.workers))
 
     def as_dict(self) -> dict[str, Any]:
-        return {"status": "ok" if self.ok else "down", **asdict(self)}
+        status = "down" if not self.ok else "ok" if self.cache.get("ok") else "degraded"
+        return {"status": status, **asdict(self)}
 
 
 def health_report() -> Health:
     """Check the database (and pgvector), the broker, and whether a worker answers a ping."""
-    return Health(database=_database_health(), broker=_broker_health(), workers=_worker_health())
+    return Health(
+        database=_database_health(),
+        broker=_broker_health(),
+        workers=_worker_health(),
+        cache=_cache_health(),
+    )
 
 
 def _database_health() -> dict[str, Any]:
@@ -61,6 +71,15 @@ def _broker_health() -> dict[str, Any]:
     except Exception as exc:
         return {"ok": False, "transport": transport, "error": str(exc).strip()[:200]}
     return {"ok": True, "transport": transport}
+
+
+def _cache_health() -> dict[str, Any]:
+    """One PING through the cache's circuit breaker (an open breaker answers at once)."""
+    backend = caches["default"]
+    health = getattr(backend, "health", None)
+    if health is None:  # a local-memory cache (development): nothing to reach
+        return {"ok": True, "backend": type(backend).__name__}
+    return {"backend": type(backend).__name__, **health()}
 
 
 def _worker_health() -> dict[str, Any]:

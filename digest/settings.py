@@ -13,11 +13,13 @@ from __future__ import annotations
 
 import os
 import re
+from datetime import timedelta
 from functools import cache, partial
 from pathlib import Path
 
 import environ
 from celery.schedules import crontab
+from csp.constants import NONCE, NONE, SELF
 from django.utils.functional import lazy
 from kombu import Queue
 
@@ -85,6 +87,7 @@ INSTALLED_APPS = [
     "django_htmx",
     "template_partials",
     "anymail",
+    "axes",
     "digest",  # the project: no models, its migrations hold the pgvector extension
     "papers",
     "search",
@@ -103,6 +106,11 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
+    "csp.middleware.CSPMiddleware",
+    # Statement timeouts and database outages as a 503 page, JSON errors under /api/.
+    "digest.lib.failures.FailureResponseMiddleware",
+    # Last, as django-axes asks: it turns a locked-out login into its lockout response.
+    "axes.middleware.AxesMiddleware",
 ]
 
 ROOT_URLCONF = "digest.urls"
@@ -118,6 +126,7 @@ TEMPLATES = [
                 "django.template.context_processors.request",
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
+                "csp.context_processors.nonce",
             ],
         },
     },
@@ -156,9 +165,19 @@ _db_options["options"] = (
     f"{_db_options.get('options', '')} -c hnsw.ef_search={HNSW_EF_SEARCH}".strip()
 )
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
+# Longest a statement of a web request may run (gunicorn processes only: workers and
+# commands index and cluster for longer). A query that runs into it gets a 503 page that
+# says so, never a pinned database core. 0 disables it.
+WEB_STATEMENT_TIMEOUT_MS = env.int("WEB_STATEMENT_TIMEOUT_MS", default=5000)
 
 # --- Redis and Celery -----------------------------------------------------------------
 REDIS_URL = env.str("REDIS_URL", default="redis://127.0.0.1:6379/0")
+# The longest any task may run; a task past it is killed (and its message redelivered,
+# see the visibility timeout). Harvests resume from their cursor, embeddings go by chunks
+# of EMBEDDING_TASK_CHUNK papers, mail by batches: each task is minutes at most.
+CELERY_TASK_TIME_LIMIT = env.int("CELERY_TASK_TIME_LIMIT", default=30 * 60)
+# A minute (a tenth of short limits) to stop cleanly before the hard kill.
+CELERY_TASK_SOFT_TIME_LIMIT = CELERY_TASK_TIME_LIMIT - max(1, min(60, CELERY_TASK_TIME_LIMIT // 10))
 
 # With no broker configured the embedded default is Celery's filesystem transport: a
 # real worker process, no server to install, messages kept under var/broker across
@@ -178,11 +197,25 @@ if CELERY_EMBEDDED_BROKER:
     }
     _default_results = f"file://{DATA_DIR / 'celery-results'}"
 else:
-    # A message whose worker died unacknowledged is redelivered after this many seconds;
-    # it must exceed the longest task (a harvest window) so that no task runs twice at once.
+    # A message whose worker died unacknowledged is redelivered after this many seconds.
+    # It exceeds the hard time limit of every task (CELERY_TASK_TIME_LIMIT: no task runs
+    # longer), so no message is redelivered while its task still runs, and a killed
+    # worker's message waits minutes, not hours, to be taken up again.
+    # Workers look for such messages every CELERY_RESTORE_INTERVAL_S (kombu's default
+    # scans only every 10th 10-second tick, adding up to 100 s).
     CELERY_BROKER_TRANSPORT_OPTIONS = {
-        "visibility_timeout": env.int("CELERY_VISIBILITY_TIMEOUT", default=6 * 3600),
+        "visibility_timeout": env.int(
+            "CELERY_VISIBILITY_TIMEOUT", default=CELERY_TASK_TIME_LIMIT + 5 * 60
+        ),
+        "unacked_restore_interval": env.int("CELERY_RESTORE_INTERVAL_S", default=30),
+        "unacked_restore_throttle": 1,
     }
+    if CELERY_BROKER_TRANSPORT_OPTIONS["visibility_timeout"] <= CELERY_TASK_TIME_LIMIT:
+        raise ConfigError(
+            "CELERY_VISIBILITY_TIMEOUT",
+            f"must exceed CELERY_TASK_TIME_LIMIT ({CELERY_TASK_TIME_LIMIT} s): a message"
+            " redelivered while its task still runs would run it twice at once.",
+        )
     _default_results = CELERY_BROKER_URL if CELERY_BROKER_URL.startswith("redis") else REDIS_URL
 CELERY_RESULT_BACKEND = env.str("CELERY_RESULT_BACKEND", default="") or _default_results
 CELERY_RESULT_EXPIRES = 7 * 24 * 3600
@@ -195,7 +228,6 @@ CELERY_TASK_ACKS_LATE = True
 CELERY_TASK_REJECT_ON_WORKER_LOST = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_TASK_TRACK_STARTED = True
-CELERY_TASK_TIME_LIMIT = env.int("CELERY_TASK_TIME_LIMIT", default=4 * 3600)
 CELERY_TASK_ALWAYS_EAGER = False
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 CELERY_TASK_DEFAULT_QUEUE = "default"
@@ -329,14 +361,28 @@ SERVER_EMAIL = env.str("SERVER_EMAIL", default=DEFAULT_FROM_EMAIL)
 # to it reaches the app through the provider's inbound webhook, /anymail/<provider>/inbound/.
 DIGEST_UNSUBSCRIBE_MAILTO = env.str("DIGEST_UNSUBSCRIBE_MAILTO", default="")
 _webhook_secret = env.str("ANYMAIL_WEBHOOK_SECRET", default="")
+# The webhooks serve only behind that secret; `check --deploy` is an error without it
+# unless they are switched off here (a deployment that reads no bounces).
+ANYMAIL_WEBHOOKS_ENABLED = env.bool("ANYMAIL_WEBHOOKS_ENABLED", default=True)
 ANYMAIL = {
     **env.json("ANYMAIL", default={}),
     **({"WEBHOOK_SECRET": _webhook_secret} if _webhook_secret else {}),
 }
-# Subscribe requests: per client IP (django-ratelimit, needs the shared Redis cache to
-# count across processes) and per address (confirmation emails to one address).
+# Public forms' rate limits, counted in PostgreSQL (digest/lib/ratelimit.py): they hold
+# across processes and machines and while the cache is down. Per client address (the
+# first address of the RATELIMIT_IP_META_KEY header behind a proxy, else REMOTE_ADDR)
+# and, where an email goes out, per address written in the form.
 SUBSCRIBE_RATE_PER_IP = env.str("SUBSCRIBE_RATE_PER_IP", default="20/h")
 SUBSCRIBE_RATE_PER_ADDRESS = env.str("SUBSCRIBE_RATE_PER_ADDRESS", default="3/d")
+SIGNUP_RATE_PER_IP = env.str("SIGNUP_RATE_PER_IP", default="10/h")
+PASSWORD_RESET_RATE_PER_IP = env.str("PASSWORD_RESET_RATE_PER_IP", default="10/h")
+PASSWORD_RESET_RATE_PER_ADDRESS = env.str("PASSWORD_RESET_RATE_PER_ADDRESS", default="3/h")
+for _rate_name in ("SUBSCRIBE_RATE_PER_IP", "SUBSCRIBE_RATE_PER_ADDRESS", "SIGNUP_RATE_PER_IP",
+                   "PASSWORD_RESET_RATE_PER_IP", "PASSWORD_RESET_RATE_PER_ADDRESS"):  # fmt: skip
+    if not re.fullmatch(r"\d+/\d*[smhd]", globals()[_rate_name].replace(" ", "")):
+        raise ConfigError(
+            _rate_name, f"must be a rate like 20/h or 5/15m (got {globals()[_rate_name]!r})."
+        )
 RATELIMIT_IP_META_KEY = env.str("RATELIMIT_IP_META_KEY", default="") or None
 DIGEST_CONFIRM_MAX_AGE_S = env.int("DIGEST_CONFIRM_MAX_AGE_S", default=3 * 24 * 3600)
 DIGEST_MAIL_BATCH_SIZE = env.int("DIGEST_MAIL_BATCH_SIZE", default=200)
@@ -361,6 +407,22 @@ for _name, _value in (
 # signed-in reader), never from bots or headless browsers, and at most this many views of
 # one paper a day from one network (an IPv4 /24 or IPv6 /48).
 TRENDING_VIEWS_PER_NETWORK = env.int("TRENDING_VIEWS_PER_NETWORK", default=3)
+# A batch holds its claimed rows this long past its last renewal (it renews as it sends);
+# a killed batch's rows go back to pending after it (mailing/services/leases.py). Longer
+# than one message can take (EMAIL_TIMEOUT on each of connect and send).
+DIGEST_MAIL_LEASE_S = env.int("DIGEST_MAIL_LEASE_S", default=max(120, 3 * EMAIL_TIMEOUT))
+# Beat's sweep of the ledger, and how long a queued batch may wait before the sweep
+# queues its rows again (an extra batch takes nothing another batch holds).
+DIGEST_MAIL_SWEEP_S = env.int("DIGEST_MAIL_SWEEP_S", default=180)
+DIGEST_MAIL_REQUEUE_S = env.int("DIGEST_MAIL_REQUEUE_S", default=15 * 60)
+if DIGEST_MAIL_LEASE_S <= 2 * EMAIL_TIMEOUT:
+    raise ConfigError(
+        "DIGEST_MAIL_LEASE_S", f"must exceed twice EMAIL_TIMEOUT ({EMAIL_TIMEOUT} s)."
+    )
+CELERY_BEAT_SCHEDULE["sweep-deliveries"] = {
+    "task": "mailing.tasks.sweep_deliveries",
+    "schedule": DIGEST_MAIL_SWEEP_S,
+}
 
 # --- Search -----------------------------------------------------------------------------
 SEARCH_RRF_K = env.int("SEARCH_RRF_K", default=60)
@@ -381,18 +443,42 @@ if SEARCH_BM25_PARTS < 1:
     raise ConfigError("SEARCH_BM25_PARTS", "must be at least 1.")
 
 # --- Cache ----------------------------------------------------------------------------
+# A cache call waits at most CACHE_SOCKET_TIMEOUT_S; after CACHE_BREAKER_FAILURES
+# outage errors in a row the process stops calling Redis for CACHE_BREAKER_RESET_S
+# (digest/lib/cache.py), so a hung Redis costs milliseconds per page, not seconds.
+CACHE_SOCKET_TIMEOUT_S = env.float("CACHE_SOCKET_TIMEOUT_S", default=0.25)
 CACHES = {
     "default": {
         "BACKEND": "digest.lib.cache.ResilientRedisCache",  # an outage costs speed, not pages
         "LOCATION": env.str("CACHE_URL", default=REDIS_URL),
         "TIMEOUT": 300,
-        "OPTIONS": {"socket_connect_timeout": 1, "socket_timeout": 1},
+        "OPTIONS": {
+            "socket_connect_timeout": CACHE_SOCKET_TIMEOUT_S,
+            "socket_timeout": CACHE_SOCKET_TIMEOUT_S,
+            "CIRCUIT_BREAKER": {
+                "fail_max": env.int("CACHE_BREAKER_FAILURES", default=2),
+                "reset_timeout": env.float("CACHE_BREAKER_RESET_S", default=30.0),
+            },
+        },
     }
     if env.bool("USE_REDIS_CACHE", default=PRODUCTION)
     else {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}
 }
 
 # --- Auth, i18n, static ---------------------------------------------------------------
+# Login throttling (django-axes, counted in the database so every process sees every
+# failure): AXES_FAILURE_LIMIT wrong passwords for one username from one address lock
+# that pair out for AXES_COOLOFF_MINUTES; a success resets the count.
+AUTHENTICATION_BACKENDS = [
+    "digest.lib.login_throttle.LoginThrottleBackend",
+    "django.contrib.auth.backends.ModelBackend",
+]
+AXES_FAILURE_LIMIT = env.int("AXES_FAILURE_LIMIT", default=5)
+AXES_COOLOFF_TIME = timedelta(minutes=env.int("AXES_COOLOFF_MINUTES", default=15))
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+AXES_RESET_ON_SUCCESS = True
+AXES_LOCKOUT_TEMPLATE = "registration/locked_out.html"
+AXES_VERBOSE = False
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
     {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
@@ -427,6 +513,28 @@ if PRODUCTION:
     SECURE_HSTS_PRELOAD = env.bool("SECURE_HSTS_PRELOAD", default=False)
     SECURE_REDIRECT_EXEMPT = [r"^healthz$"]
 SECURE_CONTENT_TYPE_NOSNIFF = True
+# Content-Security-Policy (django-csp): scripts only from our own origin (htmx, KaTeX and
+# site.js are vendored) plus the one inline theme script, which carries the request's
+# nonce. Inline styles stay allowed: KaTeX and the topic swatches set them, and a style
+# cannot run code. CSP_REPORT_ONLY=1 sends the policy as report-only while trying it out.
+_csp = {
+    "DIRECTIVES": {
+        "default-src": [SELF],
+        "script-src": [SELF, NONCE],
+        "style-src": [SELF, "'unsafe-inline'"],
+        "img-src": [SELF, "data:"],
+        "font-src": [SELF, "data:"],
+        "connect-src": [SELF],
+        "object-src": [NONE],
+        "base-uri": [SELF],
+        "form-action": [SELF],
+        "frame-ancestors": [NONE],
+    }
+}
+if env.bool("CSP_REPORT_ONLY", default=False):
+    CONTENT_SECURITY_POLICY_REPORT_ONLY = _csp
+else:
+    CONTENT_SECURITY_POLICY = _csp
 SECURE_REFERRER_POLICY = "same-origin"
 X_FRAME_OPTIONS = "DENY"
 SILENCED_SYSTEM_CHECKS = [] if env.bool("SECURE_HSTS_PRELOAD", default=False) else ["security.W021"]

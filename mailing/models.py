@@ -158,3 +158,29 @@ class SendLease(models.Model):
 
     def __str__(self) -> str:
         return f"send lease {self.token}"
+
+
+class RateLimitWindow(models.Model):
+    """Hits of one key in one fixed window of a public form's rate limit.
+
+    Counted by ``digest.lib.ratelimit`` (one atomic upsert per hit) in the database, so
+    the limits hold across processes and while the cache is down. Kept here, in the
+    lowest app with a rate-limited form (subscribe; sign-up and password reset above).
+    """
+
+    scope = models.CharField(max_length=50)
+    key_hash = models.CharField(max_length=64, help_text="sha256 of scope and key.")
+    window_start = models.DateTimeField()
+    window_end = models.DateTimeField()
+    hits = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["scope", "key_hash", "window_start"], name="ratelimitwindow_unique"
+            )
+        ]
+        indexes = [models.Index(fields=["window_end"], name="ratelimitwindow_end")]
+
+    def __str__(self) -> str:
+        return f"{self.scope} {self.key_hash[:8]} {self.window_start:%Y-%m-%d %H:%M}: {self.hits}"

@@ -10,7 +10,7 @@ from django.urls import reverse
 from django.utils.crypto import constant_time_compare
 
 from digest.lib.signing import TokenError, token_read
-from mailing.models import Delivery, Edition, Subscriber
+from mailing.models import Subscriber
 from papers.models import Authorship, Paper, TrendingSignal
 from papers.selectors import trending_harvested
 from papers.text import first_sentence
@@ -84,16 +84,6 @@ def one_line(text: str, *, limit: int = 220) -> str:
     if len(sentence) <= limit:
         return sentence
     return sentence[: limit - 1].rsplit(" ", 1)[0] + "…"
-
-
-def edition_pending_batches(*, edition: Edition, size: int) -> list[list[int]]:
-    """Ids of the edition's pending deliveries, in id order, cut into batches of ``size``."""
-    ids = list(
-        Delivery.objects.filter(edition=edition, status=Delivery.Status.PENDING)
-        .order_by("id")
-        .values_list("id", flat=True)
-    )
-    return [ids[start : start + size] for start in range(0, len(ids), size)]
 
 
 def daily_digest_wait_s(*, day: date, now: datetime) -> int:

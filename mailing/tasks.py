@@ -10,12 +10,13 @@ from __future__ import annotations
 import smtplib
 from dataclasses import asdict
 from datetime import date
+from typing import Any
 
 from celery import Task, shared_task
 from django.utils import timezone
 
 from mailing import selectors
-from mailing.services import sending, subscriptions
+from mailing.services import leases, sending, subscriptions
 from mailing.services.sending import NotAccepted, OutcomeUnknown
 
 _SMTP_RETRY = {
@@ -41,9 +42,22 @@ def send_daily_digest(self: Task, day: str | None = None) -> dict[str, int]:
     return {"edition_id": edition.pk, "batches": sending.edition_send(edition=edition)}
 
 
-@shared_task(name=sending.SEND_EDITION_BATCH.name, **_SMTP_RETRY)
-def send_edition_batch(edition_id: int, delivery_ids: list[int]) -> dict[str, int]:
-    return asdict(sending.deliveries_send(edition_id=edition_id, delivery_ids=delivery_ids))
+@shared_task(name=sending.SEND_EDITION_BATCH.name, bind=True, **_SMTP_RETRY)
+def send_edition_batch(self: Any, edition_id: int, delivery_ids: list[int]) -> dict[str, int]:
+    """One batch; the task id names its claims, so a redelivered message takes them back."""
+    result = sending.deliveries_send(
+        edition_id=edition_id, delivery_ids=delivery_ids, claim_key=self.request.id
+    )
+    return asdict(result)
+
+
+@shared_task(name="mailing.tasks.sweep_deliveries", ignore_result=True)
+def sweep_deliveries() -> None:
+    """Beat, every few minutes: settle run-out leases, queue what nobody is sending, and
+    mark finished editions done (mailing/services/leases.py)."""
+    for swept in leases.deliveries_sweep():
+        for batch in swept.batches:
+            send_edition_batch.delay(swept.edition_id, batch)
 
 
 @shared_task(name=subscriptions.SEND_SUBSCRIPTION_EMAIL.name, **_SMTP_RETRY)

@@ -1,5 +1,7 @@
+import anymail.urls
 from django.urls import include, path
 
+from digest.lib.webhooks import guarded_urlpatterns
 from mailing import views
 
 urlpatterns = [
@@ -24,6 +26,7 @@ urlpatterns = [
         views.subscription_unsubscribe,
         name="subscription_unsubscribe",
     ),
-    # django-anymail: the provider's bounce/complaint (tracking) and inbound webhooks.
-    path("anymail/", include("anymail.urls")),
+    # django-anymail: the provider's bounce/complaint (tracking) and inbound webhooks,
+    # 404 unless behind ANYMAIL_WEBHOOK_SECRET, 4xx for junk (digest/lib/webhooks.py).
+    path("anymail/", include(guarded_urlpatterns(anymail.urls.urlpatterns))),
 ]

@@ -14,8 +14,8 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_http_methods, require_POST
-from django_ratelimit.decorators import ratelimit
 
+from digest.lib.ratelimit import limit_posts_per_ip
 from digest.lib.signing import TokenError, token_read
 from mailing import selectors
 from mailing.forms import ManagePreferencesForm, SubscribeForm
@@ -57,9 +57,7 @@ def with_subscriber(purpose: str, *, max_age_setting: str = "") -> Callable[[Vie
 
 
 @require_POST
-@ratelimit(
-    group="subscribe", key="ip", rate=lambda g, r: settings.SUBSCRIBE_RATE_PER_IP, block=False
-)
+@limit_posts_per_ip(scope="subscribe", rate_setting="SUBSCRIBE_RATE_PER_IP", block=False)
 def subscribe(request: HttpRequest) -> HttpResponse:
     template = "mailing/subscriptions/subscribe.html"
     if getattr(request, "limited", False):

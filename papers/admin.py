@@ -9,7 +9,15 @@ from django.urls import URLPattern, path, reverse
 from django.utils import timezone
 from django.utils.html import format_html
 
-from papers.models import AnnouncementDay, Author, HarvestRun, Paper, PaperVersion, TrendingSignal
+from papers.models import (
+    AnnouncementDay,
+    Author,
+    HarvestRun,
+    Paper,
+    PaperVersion,
+    QuarantinedRecord,
+    TrendingSignal,
+)
 from papers.trending import WINDOWS, paper_signal_days, paper_trending_parts
 
 
@@ -98,7 +106,7 @@ class TrendingSignalAdmin(admin.ModelAdmin):
 @admin.register(HarvestRun)
 class HarvestRunAdmin(admin.ModelAdmin):
     list_display = ("id", "source", "status", "started_at", "duration_s", "pages", "new",
-                    "updated", "unchanged", "failed", "short_error")  # fmt: skip
+                    "updated", "unchanged", "failed", "quarantined", "short_error")  # fmt: skip
     list_filter = ("source", "status")
     readonly_fields = tuple(f.name for f in HarvestRun._meta.fields)
 
@@ -118,3 +126,27 @@ class AnnouncementDayAdmin(admin.ModelAdmin):
     @admin.display(description="complete")
     def completeness_percent(self, day: AnnouncementDay) -> str:
         return f"{day.completeness:.0%}"
+
+
+@admin.register(QuarantinedRecord)
+class QuarantinedRecordAdmin(admin.ModelAdmin):
+    """Records a harvest set aside: what the source sent, and why the database refused it."""
+
+    list_display = ("last_seen", "source", "kind", "record_id", "short_reason", "sightings", "run")
+    list_filter = ("source", "kind")
+    search_fields = ("=record_id", "reason")
+    date_hierarchy = "last_seen"
+    readonly_fields = (*(f.name for f in QuarantinedRecord._meta.fields), "payload_as_sent")
+    fields = ("source", "kind", "record_id", "reason", "payload_as_sent", "sightings",
+              "first_seen", "last_seen", "run")  # fmt: skip
+
+    @admin.display(description="payload")
+    def payload_as_sent(self, record: QuarantinedRecord) -> str:
+        return format_html("<pre style='white-space: pre-wrap'>{}</pre>", record.payload)
+
+    @admin.display(description="reason")
+    def short_reason(self, record: QuarantinedRecord) -> str:
+        return record.reason[:120]
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False

@@ -172,6 +172,9 @@ class HarvestRun(models.Model):
     updated = models.PositiveIntegerField(default=0)
     unchanged = models.PositiveIntegerField(default=0)
     failed = models.PositiveIntegerField(default=0)
+    quarantined = models.PositiveIntegerField(
+        default=0, help_text="Records the database refused, set aside as QuarantinedRecords."
+    )
     error = models.TextField(blank=True)
     started_at = models.DateTimeField(auto_now_add=True)
     finished_at = models.DateTimeField(null=True, blank=True)
@@ -190,6 +193,48 @@ class HarvestRun(models.Model):
         if self.finished_at is None:
             return None
         return (self.finished_at - self.started_at).total_seconds()
+
+
+class QuarantinedRecord(models.Model):
+    """A harvested record the database refused, set aside so that its page could be stored.
+
+    One row per distinct payload: the same bad record harvested again (overlapping
+    windows) counts another sighting instead of another row.
+    """
+
+    class Kind(models.TextChoices):
+        PAPER = "paper"
+        TRENDING = "trending", "trending signal"
+        LISTING = "listing", "listing entry"
+
+    source = models.CharField(max_length=20, choices=HarvestRun.Source.choices)
+    kind = models.CharField(max_length=20, choices=Kind.choices)
+    record_id = models.CharField(max_length=100, help_text="The arXiv id the source gave.")
+    payload = models.TextField(help_text="The record as parsed, JSON with non-ASCII escaped.")
+    payload_hash = models.CharField(max_length=64, editable=False)
+    reason = models.TextField()
+    run = models.ForeignKey(
+        HarvestRun,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="quarantined_records",
+    )
+    sightings = models.PositiveIntegerField(default=1)
+    first_seen = models.DateTimeField(auto_now_add=True)
+    last_seen = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["-last_seen", "-pk"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["source", "kind", "record_id", "payload_hash"],
+                name="quarantinedrecord_unique_payload",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.source} {self.kind} {self.record_id}: {self.reason[:60]}"
 
 
 class AnnouncementDay(models.Model):

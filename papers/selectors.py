@@ -11,11 +11,16 @@ from django.db import connection
 from django.db.models import CharField, Exists, Func, OuterRef, QuerySet, TextField, Value
 from django.db.models.functions import Concat
 
-from papers.models import AnnouncementDay, HarvestRun, Paper, PaperEmbedding
+from papers.models import AnnouncementDay, HarvestRun, Paper, PaperEmbedding, QuarantinedRecord
 
 
 def harvest_runs_recent(*, limit: int = 20) -> QuerySet[HarvestRun]:
     return HarvestRun.objects.order_by("-started_at")[:limit]
+
+
+def quarantined_records_recent(*, limit: int = 20) -> QuerySet[QuarantinedRecord]:
+    """Records harvests set aside, latest sighting first (for the admin and status views)."""
+    return QuarantinedRecord.objects.select_related("run").order_by("-last_seen", "-pk")[:limit]
 
 
 def announcement_days_recent(*, days: int = 7, today: date) -> QuerySet[AnnouncementDay]:

@@ -14,6 +14,7 @@ from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
 from django.db.models import Count, Max, Q
 from django.utils import timezone
 
+from digest.lib.safe_html import link_href
 from papers.models import Paper, Topic, TopicPaper, TrendingSignal
 from papers.text import first_sentence
 from reader.models import Bookmark, Upvote
@@ -93,7 +94,7 @@ def cards_for(
                 paper=paper,
                 summary=ai_summary or card_summary(paper.abstract_text),
                 upvotes=upvotes,
-                github_repo=repo,
+                github_repo=link_href(repo),  # harvested: a link only if http(s)
                 topic=topics.get(paper.pk),
                 rank=ranks[index] if ranks else None,
                 site_upvotes=votes.get(paper.pk, 0),
@@ -136,7 +137,7 @@ def _signal_extras(paper_ids: list[int]) -> dict[int, tuple[int, str, str]]:
         .values("paper_id")
         .annotate(
             upvotes=Max("upvotes"),
-            repo=Max("github_repo", filter=~Q(github_repo="")),
+            repo=Max("github_repo", filter=Q(github_repo__istartswith="http")),
             summary=Max("ai_summary", filter=~Q(ai_summary="")),
         )
     )

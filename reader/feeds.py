@@ -15,6 +15,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.feedgenerator import Atom1Feed, Rss201rev2Feed
 
+from digest.lib.safe_html import html_from_text
 from papers.models import Topic
 from papers.topics.selectors import topic_get
 from reader.cards import Card
@@ -46,7 +47,8 @@ class TrendingFeed(Feed):
         return item.paper.title_text
 
     def item_description(self, item: Card) -> str:
-        return f"{item.reason}. {item.summary}" if item.reason else item.summary
+        # Feed readers render descriptions as HTML: the reason and summary go as text, escaped.
+        return html_from_text(f"{item.reason}. {item.summary}" if item.reason else item.summary)
 
     def item_link(self, item: Card) -> str:
         return reverse("paper", args=[item.paper.arxiv_id])

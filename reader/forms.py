@@ -8,10 +8,12 @@ from dataclasses import dataclass
 from datetime import date
 
 from django import forms
+from django.conf import settings
 from django.contrib.auth import get_user_model
-from django.contrib.auth.forms import UserCreationForm
+from django.contrib.auth.forms import PasswordResetForm, UserCreationForm
 from django.http import Http404
 
+from digest.lib.ratelimit import rate_parse, ratelimit_hit
 from papers.trending import WINDOWS
 from reader.models import Follow
 
@@ -86,3 +88,19 @@ class FollowForm(forms.Form):
         if kind == Follow.Kind.CATEGORY and not CATEGORY_CODE.match(key):
             raise forms.ValidationError("Not an arXiv category code.")
         return data
+
+
+class ThrottledPasswordResetForm(PasswordResetForm):
+    """Django's form, sending at most PASSWORD_RESET_RATE_PER_ADDRESS emails to an address.
+
+    Over the limit it sends nothing and answers as always (the page never tells whether
+    an address has an account, nor whether it was throttled).
+    """
+
+    def get_users(self, email: str):  # type: ignore[no-untyped-def]  # Django's own signature
+        allowed = ratelimit_hit(
+            scope="password-reset-address",
+            key=email.casefold(),
+            rate=rate_parse(settings.PASSWORD_RESET_RATE_PER_ADDRESS),
+        )
+        return super().get_users(email) if allowed else iter(())

@@ -1,7 +1,9 @@
 from django.contrib.auth import views as auth_views
 from django.urls import path
 
+from digest.lib.ratelimit import limit_posts_per_ip
 from reader import feeds, views
+from reader.forms import ThrottledPasswordResetForm
 
 urlpatterns = [
     path("", views.home, name="home"),
@@ -38,7 +40,13 @@ urlpatterns = [
         auth_views.PasswordChangeDoneView.as_view(),
         name="password_change_done",
     ),
-    path("accounts/password_reset/", auth_views.PasswordResetView.as_view(), name="password_reset"),
+    path(
+        "accounts/password_reset/",
+        limit_posts_per_ip(scope="password-reset", rate_setting="PASSWORD_RESET_RATE_PER_IP")(
+            auth_views.PasswordResetView.as_view(form_class=ThrottledPasswordResetForm)
+        ),
+        name="password_reset",
+    ),
     path(
         "accounts/password_reset/done/",
         auth_views.PasswordResetDoneView.as_view(),

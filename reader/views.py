@@ -17,7 +17,8 @@ from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 from django.views.decorators.vary import vary_on_headers
 
-from digest.lib.visitors import client_address, network_of
+from digest.lib.ratelimit import client_ip, limit_posts_per_ip
+from digest.lib.visitors import network_of
 from papers.models import Paper
 from papers.services.topics import TopicsError, week_parse
 from papers.topics.selectors import pulse_for_week, topic_get, topic_page
@@ -111,7 +112,7 @@ def _count_view(request: HttpRequest, *, paper_id: int, day: date) -> None:
 
 def _viewer(request: HttpRequest) -> services.Viewer:
     """Who is viewing: the session (else address and browser), the network, the browser."""
-    address = client_address(request)
+    address = client_ip(request)
     agent = request.META.get("HTTP_USER_AGENT", "")
     return services.Viewer(
         visitor=request.session.session_key or f"{address}|{agent[:200]}",
@@ -168,6 +169,7 @@ def about_trending(request: HttpRequest) -> HttpResponse:
 
 
 @require_http_methods(["GET", "POST"])
+@limit_posts_per_ip(scope="signup", rate_setting="SIGNUP_RATE_PER_IP")
 def signup(request: HttpRequest) -> HttpResponse:
     form = SignupForm(request.POST or None)
     if request.method == "POST" and form.is_valid():

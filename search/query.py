@@ -58,7 +58,8 @@ _ARXIV_ONLY = re.compile(
 
 
 def parse_query(raw: str) -> ParsedQuery:
-    """Parse the search box; raises SearchQueryError only for a malformed date."""
+    """Parse the search box; raises SearchQueryError for a malformed date or a query of
+    exclusions alone."""
     text = raw.replace("\x00", " ")
     truncated = len(text) > MAX_QUERY_CHARS
     text = text[:MAX_QUERY_CHARS]
@@ -71,6 +72,13 @@ def parse_query(raw: str) -> ParsedQuery:
         _take(token, parts, dates)
     if dates["from"] and dates["until"] and dates["from"] > dates["until"]:
         raise SearchQueryError("the start date is after the end date")
+    if parts["excluded"] and not any(parts[k] for k in ("words", "phrases", "authors",
+                                                         "categories")):  # fmt: skip
+        # Nothing to look up in an index: answering would read every paper's text.
+        raise SearchQueryError(
+            "add a word to search for: a minus sign excludes papers from a search, "
+            "it cannot be the whole search"
+        )
     return ParsedQuery(
         words=tuple(parts["words"]),
         phrases=tuple(parts["phrases"]),

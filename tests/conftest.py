@@ -10,6 +10,7 @@ from django.db import connections
 
 from digest.lib.threads import run_on_every_thread
 from tests.helpers.celery_worker import CeleryWorker
+from tests.helpers.faults import fault_lines, fault_results_write
 
 # The OpenAI-compatible test server and client (openai_server, openai_llm) for every test.
 pytest_plugins = ["tests.helpers.openai_server"]
@@ -43,3 +44,13 @@ def celery_worker_process(transactional_db: None) -> CeleryWorker:
     """A real `celery worker` process on Redis, using the test database."""
     with CeleryWorker(queues=("default", "harvest", "embed", "mail")) as worker:
         yield worker
+
+
+def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter) -> None:
+    """The fault scenarios' figures (tests that SIGKILL workers), where a reader sees them."""
+    lines = fault_lines()
+    if lines:
+        terminalreporter.section("fault scenarios: worker SIGKILLed, recovery by the system")
+        for line in lines:
+            terminalreporter.write_line(line)
+        fault_results_write()

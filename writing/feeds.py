@@ -9,6 +9,7 @@ from django.db.models import QuerySet
 from django.urls import reverse
 from django.utils.feedgenerator import Atom1Feed, Rss201rev2Feed
 
+from digest.lib.safe_html import html_sanitise
 from writing.models import ResearchLog
 from writing.selectors import research_logs
 
@@ -30,7 +31,8 @@ class ResearchLogFeed(Feed):
         return f"{item.display_number}: {item.title}"
 
     def item_description(self, item: ResearchLog) -> str:
-        return item.body_html
+        # Feed readers render it as HTML without our CSP: only what cannot run goes out.
+        return html_sanitise(item.body_html)
 
     def item_link(self, item: ResearchLog) -> str:
         return reverse("research_log", args=[item.slug])

@@ -11,9 +11,6 @@ import ipaddress
 import re
 
 from crawlerdetect import CrawlerDetect
-from django.conf import settings
-from django.http import HttpRequest
-from django.utils.module_loading import import_string
 
 _DRIVEN = re.compile(
     r"headless|phantomjs|electron/|puppeteer|playwright|selenium|webdriver|lighthouse|jsdom"
@@ -40,12 +37,3 @@ def network_of(address: str) -> str:
         ip = ip.ipv4_mapped
     prefix = 24 if ip.version == 4 else 48
     return str(ipaddress.ip_network(f"{ip}/{prefix}", strict=False))
-
-
-def client_address(request: HttpRequest) -> str:
-    """The client's address as the rate limits see it: RATELIMIT_IP_META_KEY (a META key set
-    by the reverse proxy, or a dotted path to a function of the request), else REMOTE_ADDR."""
-    key = getattr(settings, "RATELIMIT_IP_META_KEY", None)
-    if isinstance(key, str) and "." in key:
-        return str(import_string(key)(request))
-    return str(request.META.get(key or "REMOTE_ADDR", "")).strip()

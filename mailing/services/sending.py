@@ -9,9 +9,11 @@ flush (``synchronous_commit off``). They are visible to every session at once an
 survive a killed worker; only a PostgreSQL crash could lose them, and a crash also
 empties the unlogged lease table, which is how the next run knows (see ``SendLease``).
 
-So: a retried or redelivered batch skips rows it cannot take and never sends twice; a
-killed batch's rows still ``claimed`` were never attempted and go back to ``pending``
-for the next run; a row left ``sending`` (the server may or may not have accepted it),
+So: a retried or redelivered batch skips rows it cannot take and never sends twice. A
+claim is a lease (``leases``): a batch whose worker died leaves rows that its redelivered
+message takes back at once (the claim token is derived from the task id, the same on
+redelivery), and that otherwise return to ``pending`` when the lease runs out, for the
+beat sweep to send. A row left ``sending`` (the server may or may not have accepted it),
 or ``claimed`` under a lease a crash erased, is never resent (a missing email beats a
 duplicate) and is marked ``failed`` so the edition's counts are honest.
 """
@@ -21,10 +23,11 @@ from __future__ import annotations
 import contextlib
 import logging
 import smtplib
+import time
 import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass
-from datetime import date, timedelta
+from datetime import date
 from email.utils import parseaddr
 
 from django.conf import settings
@@ -37,19 +40,20 @@ from django.template.loader import render_to_string
 from django.utils import timezone
 
 from digest.lib.tasks import TaskRef
-from mailing import selectors
-from mailing.models import Delivery, Edition, SendLease, Subscriber
+from mailing.models import Edition, SendLease, Subscriber
 from mailing.picks import day_pool_build
+from mailing.services.leases import (
+    INTERRUPTED,
+    deliveries_expire,
+    deliveries_queue,
+    edition_finish_if_done,
+)
 from mailing.services.mail import EditionRenderer, Outgoing
 
 log = logging.getLogger(__name__)
 
-SENDING_LEASE = timedelta(minutes=10)
-INTERRUPTED = "interrupted mid-send (accepted or not is unknown); not resent to avoid a duplicate"
-LEASE_LOST = (
-    "claimed by a batch when the database crashed (sent or not is unknown); "
-    "not resent to avoid a duplicate"
-)
+# A redelivered or retried task message has the same task id, so the same claim token.
+_CLAIM_NAMESPACE = uuid.UUID("5b0c7a52-3d0e-4c8e-9a53-0a3c1f0e2d71")
 
 # Queued by name: mailing.tasks imports this module (see digest.lib.tasks.TaskRef).
 SEND_EDITION_BATCH = TaskRef("digest.tasks.send_edition_batch")
@@ -89,7 +93,8 @@ def edition_daily_digest(*, day: date) -> Edition:
 def edition_prepare(*, edition: Edition) -> list[list[int]]:
     """Write the pending ledger rows for every eligible subscriber; return batches to send.
 
-    Safe to call again at any time: existing rows are kept, stale claims are settled.
+    Safe to call again at any time: existing rows are kept, run-out leases are settled,
+    and rows a live batch holds stay with it.
     """
     flag = _LIST_FLAG[Edition.Kind(edition.kind)]
     with db_connection.cursor() as cursor:
@@ -105,10 +110,8 @@ def edition_prepare(*, edition: Edition) -> list[list[int]]:
             """,
             [edition.pk],
         )
-    _settle_abandoned_claims(edition_id=edition.pk)
-    batches = selectors.edition_pending_batches(
-        edition=edition, size=settings.DIGEST_MAIL_BATCH_SIZE
-    )
+    deliveries_expire(edition_id=edition.pk)
+    batches = deliveries_queue(edition_id=edition.pk)
     if not batches:
         edition_finish_if_done(edition_id=edition.pk)
     return batches
@@ -138,53 +141,6 @@ def edition_send_weekly_log(*, key: str, subject: str, html: str, text: str) -> 
     return edition
 
 
-def edition_finish_if_done(*, edition_id: int) -> None:
-    open_rows = Delivery.objects.filter(
-        edition_id=edition_id,
-        status__in=[Delivery.Status.PENDING, Delivery.Status.CLAIMED, Delivery.Status.SENDING],
-    )
-    if not open_rows.exists():
-        Edition.objects.filter(pk=edition_id, status=Edition.Status.SENDING).update(
-            status=Edition.Status.DONE, finished_at=timezone.now()
-        )
-
-
-def _settle_abandoned_claims(*, edition_id: int) -> None:
-    """Hand back rows of batches that stopped; settle the ambiguous ones as failed."""
-    with transaction.atomic(), db_connection.cursor() as cursor:
-        cursor.execute(
-            """
-            UPDATE digest_delivery d SET status = 'failed', error = %s
-            WHERE d.edition_id = %s AND d.status = 'claimed'
-              AND NOT EXISTS (SELECT 1 FROM digest_sendlease l WHERE l.token = d.claim_token)
-            """,
-            [LEASE_LOST, edition_id],
-        )
-        # Lease intact: never attempted. Safe even if its batch is still running, since
-        # every attempt is conditional on the row still being claimed by that batch.
-        cursor.execute(
-            """
-            UPDATE digest_delivery SET status = 'pending', claim_token = NULL, claimed_at = NULL
-            WHERE edition_id = %s AND status = 'claimed'
-            """,
-            [edition_id],
-        )
-    Delivery.objects.filter(
-        edition_id=edition_id,
-        status=Delivery.Status.SENDING,
-        claimed_at__lt=timezone.now() - SENDING_LEASE,
-    ).update(status=Delivery.Status.FAILED, error=INTERRUPTED)
-    with db_connection.cursor() as cursor:  # leases of batches that hold nothing any more
-        cursor.execute(
-            """
-            DELETE FROM digest_sendlease l WHERE NOT EXISTS (
-                SELECT 1 FROM digest_delivery d
-                WHERE d.claim_token = l.token AND d.status = 'claimed'
-            )
-            """
-        )
-
-
 def _wants(subscriber: Subscriber | None, kind: str) -> bool:
     return (
         subscriber is not None
@@ -211,6 +167,19 @@ class _Batch:
 
     token: uuid.UUID
     rows: list[tuple[int, Subscriber | None]]
+    renewed: float = 0.0
+
+    def renew(self) -> None:
+        """Keep the lease on the rows not attempted yet (at most every quarter lease)."""
+        if time.monotonic() - self.renewed < settings.DIGEST_MAIL_LEASE_S / 4:
+            return
+        self.renewed = time.monotonic()
+        with db_connection.cursor() as cursor:
+            cursor.execute(
+                "UPDATE digest_delivery SET claimed_at = now()"
+                " WHERE claim_token = %s AND status = 'claimed'",
+                [self.token],
+            )
 
     def mark(self, delivery_id: int, *, before: str, after: str, **fields: object) -> bool:
         sets = ", ".join(f"{name} = %s" for name in fields)
@@ -227,29 +196,47 @@ class _Batch:
             return cursor.rowcount == 1
 
 
-def _batch_claim(*, edition_id: int, delivery_ids: list[int]) -> _Batch:
-    """Take the still-pending rows in one statement; one durable commit for the batch."""
-    token = uuid.uuid4()
+def _claim_token(claim_key: str | None) -> uuid.UUID:
+    return uuid.uuid5(_CLAIM_NAMESPACE, claim_key) if claim_key else uuid.uuid4()
+
+
+def _batch_claim(*, edition_id: int, delivery_ids: list[int], token: uuid.UUID) -> _Batch:
+    """Take the pending rows, and those an earlier run of this same batch claimed, in one
+    statement; one durable commit for the batch.
+
+    An earlier run's row left ``sending`` died mid-send: its outcome is unknown, so it is
+    failed, not resent.
+    """
+    deliveries_expire(edition_id=edition_id)
     with transaction.atomic(), db_connection.cursor() as cursor:
-        SendLease.objects.create(token=token)
+        cursor.execute(
+            "UPDATE digest_delivery SET status = 'failed', error = %s"
+            " WHERE claim_token = %s AND status = 'sending'",
+            [INTERRUPTED, token],
+        )
+        SendLease.objects.get_or_create(token=token)
         cursor.execute(
             """
             UPDATE digest_delivery SET status = 'claimed', claim_token = %s, claimed_at = now()
-            WHERE edition_id = %s AND id = ANY(%s) AND status = 'pending'
+            WHERE edition_id = %s AND id = ANY(%s)
+              AND (status = 'pending' OR (status = 'claimed' AND claim_token = %s))
             RETURNING id, subscriber_id
             """,
-            [token, edition_id, delivery_ids],
+            [token, edition_id, delivery_ids, token],
         )
         claimed = sorted(cursor.fetchall())
     subscribers = Subscriber.objects.in_bulk([s for _, s in claimed if s is not None])
-    return _Batch(token=token, rows=[(d, subscribers.get(s)) for d, s in claimed])
+    return _Batch(
+        token=token, rows=[(d, subscribers.get(s)) for d, s in claimed], renewed=time.monotonic()
+    )
 
 
 def _batch_release(batch: _Batch) -> None:
-    """Rows this batch did not get to go back to pending; then the lease goes."""
+    """Rows this batch did not get to go back to pending (queued: the task's retry will
+    take them); then the lease goes."""
     with db_connection.cursor() as cursor:
         cursor.execute(
-            "UPDATE digest_delivery SET status = 'pending', claim_token = NULL, claimed_at = NULL"
+            "UPDATE digest_delivery SET status = 'pending', claim_token = NULL, claimed_at = now()"
             " WHERE claim_token = %s AND status = 'claimed'",
             [batch.token],
         )
@@ -331,13 +318,19 @@ class _Transport:
         return _provider_id(message)
 
 
-def deliveries_send(*, edition_id: int, delivery_ids: list[int]) -> BatchResult:
+def deliveries_send(
+    *, edition_id: int, delivery_ids: list[int], claim_key: str | None = None
+) -> BatchResult:
     """Send a batch over one connection: claim all, then attempt, send, mark one by one.
 
-    A transient failure hands the unsent rows back and raises, for the task to retry.
+    ``claim_key`` (the task id) names the batch across redeliveries and retries, so that
+    a run takes back what an earlier, killed run of it claimed. A transient failure hands
+    the unsent rows back and raises, for the task to retry.
     """
     edition = Edition.objects.get(pk=edition_id)
-    batch = _batch_claim(edition_id=edition_id, delivery_ids=delivery_ids)
+    batch = _batch_claim(
+        edition_id=edition_id, delivery_ids=delivery_ids, token=_claim_token(claim_key)
+    )
     result = BatchResult()
     try:
         if batch.rows:
@@ -354,6 +347,7 @@ def _send_rows(
     batch: _Batch, renderer: EditionRenderer, transport: _Transport, result: BatchResult
 ) -> None:
     for delivery_id, subscriber in batch.rows:
+        batch.renew()
         outgoing = (
             renderer.outgoing(subscriber=subscriber, delivery_id=delivery_id)
             if subscriber is not None and _wants(subscriber, renderer.edition.kind)

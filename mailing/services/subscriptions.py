@@ -7,14 +7,13 @@ with the preferences link to an address already confirmed).
 
 from __future__ import annotations
 
-import hashlib
 import logging
 
 from django.conf import settings
-from django.core.cache import cache
 from django.db import transaction
 from django.utils import timezone
 
+from digest.lib.ratelimit import rate_parse, ratelimit_hit
 from digest.lib.tasks import TaskRef
 from mailing.models import Delivery, Subscriber
 from mailing.services import mail
@@ -24,8 +23,6 @@ log = logging.getLogger(__name__)
 # Queued by name: mailing.tasks imports this module (see digest.lib.tasks.TaskRef).
 SEND_SUBSCRIPTION_EMAIL = TaskRef("digest.tasks.send_subscription_email")
 
-_PERIODS = {"s": 1, "m": 60, "h": 3600, "d": 86400}
-
 
 def normalize_email(email: str) -> str:
     """Trimmed, with the domain lower-cased (the local part is the mailbox owner's)."""
@@ -34,17 +31,12 @@ def normalize_email(email: str) -> str:
 
 
 def _address_allowed(email: str) -> bool:
-    """Counts requests per address in the cache; False past SUBSCRIBE_RATE_PER_ADDRESS."""
-    count, _, unit = settings.SUBSCRIBE_RATE_PER_ADDRESS.partition("/")
-    period = _PERIODS[unit[-1]] * int(unit[:-1] or 1)
-    key = "subscribe:address:" + hashlib.sha256(email.casefold().encode()).hexdigest()
-    cache.add(key, 0, timeout=period)
-    try:
-        used = cache.incr(key)
-    except ValueError:  # expired between add and incr
-        cache.set(key, 1, timeout=period)
-        used = 1
-    return used <= int(count)
+    """Counts requests per address (in the database); False past SUBSCRIBE_RATE_PER_ADDRESS."""
+    return ratelimit_hit(
+        scope="subscribe-address",
+        key=email.casefold(),
+        rate=rate_parse(settings.SUBSCRIBE_RATE_PER_ADDRESS),
+    )
 
 
 def subscription_request(

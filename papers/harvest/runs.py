@@ -2,7 +2,8 @@
 
 A page's writes and the cursor that points past it are committed in one transaction, so
 a crash or a fetch error leaves every earlier page stored and the run resumable from the
-exact page that failed; no page is ever half-committed.
+exact page that failed; no page is ever half-committed. A record the database refuses is
+quarantined (``isolation``), never allowed to fail its page: the cursor moves on.
 """
 
 from __future__ import annotations
@@ -17,9 +18,10 @@ from django.db.models import F
 from django.utils import timezone
 
 from digest.lib.http import FetchError
+from papers.harvest.isolation import page_store
 from papers.harvest.records import ArxivRecord, HarvestError, ListingEntry, TrendingRecord
 from papers.models import HarvestRun
-from papers.services import UpsertCounts, listings_record, papers_upsert, trending_upsert
+from papers.services import UpsertCounts
 
 logger = logging.getLogger(__name__)
 
@@ -96,18 +98,17 @@ def harvest_run_execute(
 
 def _commit_page(run: HarvestRun, page: Page) -> UpsertCounts:
     with transaction.atomic():
-        counts = papers_upsert(records=page.records)
+        counts = page_store(
+            run=run, records=page.records, trending=page.trending, listings=page.listings
+        )
         counts.failed += page.failed
-        if page.trending:
-            counts += trending_upsert(records=page.trending)
-        if page.listings:
-            listings_record(entries=page.listings)
         HarvestRun.objects.filter(pk=run.pk).update(
             pages=F("pages") + 1,
             new=F("new") + counts.new,
             updated=F("updated") + counts.updated,
             unchanged=F("unchanged") + counts.unchanged,
             failed=F("failed") + counts.failed,
+            quarantined=F("quarantined") + counts.quarantined,
             cursor=page.cursor,
         )
     run.refresh_from_db()

@@ -24,17 +24,19 @@ class UpsertCounts:
     updated: int = 0
     unchanged: int = 0
     failed: int = 0
+    quarantined: int = 0  # refused by the database, kept as QuarantinedRecords
 
     def __iadd__(self, other: UpsertCounts) -> UpsertCounts:
         self.new += other.new
         self.updated += other.updated
         self.unchanged += other.unchanged
         self.failed += other.failed
+        self.quarantined += other.quarantined
         return self
 
     @property
     def total(self) -> int:
-        return self.new + self.updated + self.unchanged + self.failed
+        return self.new + self.updated + self.unchanged + self.failed + self.quarantined
 
 
 def papers_upsert(*, records: Iterable[ArxivRecord], batch_size: int = BATCH_SIZE) -> UpsertCounts:

@@ -34,9 +34,18 @@ def browser(
     browser_thread: BrowserThread, live_server: object, request: pytest.FixtureRequest,
     color_scheme: str,
 ) -> Iterator[Browser]:  # fmt: skip
-    page = browser_thread.new_page(base_url=live_server.url, color_scheme=color_scheme)  # type: ignore[attr-defined]
-    browser = Browser(thread=browser_thread, page=page, test_name=request.node.name)
+    refusals: list[str] = []
+    page = browser_thread.new_page(
+        base_url=live_server.url,  # type: ignore[attr-defined]
+        color_scheme=color_scheme,
+        console=refusals,
+    )
+    browser = Browser(
+        thread=browser_thread, page=page, test_name=request.node.name, csp_refusals=refusals
+    )
     try:
         yield browser
     finally:
         browser.close()
+    # Every browser test runs under the site's CSP: whatever it did, nothing was refused.
+    assert not refusals, "Content-Security-Policy refusals:\n" + "\n".join(refusals)

@@ -14,7 +14,7 @@ import json
 import re
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, TypeVar
 
@@ -60,9 +60,14 @@ class BrowserThread:
         return self._thread.submit(function, *args).result()
 
     def new_page(
-        self, *, base_url: str, color_scheme: str = "light", user_agent: str | None = None,
-        init_script: str = "",
+        self, *, base_url: str, color_scheme: str = "light", console: list[str] | None = None,
+        user_agent: str | None = None, init_script: str = "",
     ) -> Any:  # fmt: skip
+        """A page in a fresh context; the site's Content-Security-Policy stays on. axe-core
+        comes as an init script (the CSP would refuse it as an inline script), and
+        ``console`` collects the browser's CSP refusals; ``user_agent`` and ``init_script``
+        make it present itself as another browser."""
+
         def make() -> Any:
             context = self._browser.new_context(
                 base_url=base_url,
@@ -71,9 +76,14 @@ class BrowserThread:
                 **({"user_agent": user_agent} if user_agent else {}),
             )
             context.set_default_timeout(TIMEOUT_MS)
+            if AXE.exists():
+                context.add_init_script(path=str(AXE))
             if init_script:
                 context.add_init_script(init_script)
-            return context.new_page()
+            page = context.new_page()
+            if console is not None:
+                page.on("console", lambda message: _keep_csp_refusal(message.text, console))
+            return page
 
         return self.call(make)
 
@@ -86,6 +96,11 @@ class BrowserThread:
         self._thread.shutdown()
 
 
+def _keep_csp_refusal(text: str, console: list[str]) -> None:
+    if "Content Security Policy" in text:
+        console.append(text)
+
+
 @dataclass
 class Browser:
     """A fresh browser context for one test, against the live server."""
@@ -93,6 +108,7 @@ class Browser:
     thread: BrowserThread
     page: Any
     test_name: str
+    csp_refusals: list[str] = field(default_factory=list)
 
     def run(self, script: Callable[..., T], *args: Any) -> T:
         """Run ``script(page, *args)`` on the browser's thread; its exceptions come back here."""
@@ -119,8 +135,8 @@ class Browser:
 
 
 def _axe_run(page: Any) -> list[dict[str, Any]]:
-    if not page.evaluate("typeof window.axe !== 'undefined'"):
-        page.add_script_tag(content=AXE.read_text())
+    if not page.evaluate("typeof window.axe !== 'undefined'"):  # set by the init script
+        raise RuntimeError("axe-core was not injected into the page")
     results = page.evaluate(
         """async () => (await axe.run(document, {resultTypes: ["violations"]})).violations"""
     )

@@ -41,6 +41,7 @@ def run_manage(*args: str, **env: str) -> subprocess.CompletedProcess[str]:
         ("EMBEDDING_HEAP_RETAIN_MB", "4096"),
         ("BM25_BULK_MEMORY", "lots"),
         ("SEARCH_BM25_PARTS", "0"),
+        ("CELERY_VISIBILITY_TIMEOUT", "600"),  # under the 30-minute task time limit
     ],
 )
 def test_a_malformed_setting_gives_one_clear_line(variable: str, value: str) -> None:
@@ -75,7 +76,7 @@ def test_check_deploy_with_production_settings_reports_no_issue() -> None:
         "check", "--deploy", "--fail-level", "WARNING",
         DIGEST_ENV="production", SECRET_KEY="production-secret-key-for-tests-" + "k" * 40,
         ALLOWED_HOSTS="digest.example.org", DATABASE_URL=test_database_url(),
-        CELERY_BROKER_URL=settings.CELERY_BROKER_URL,
+        CELERY_BROKER_URL=settings.CELERY_BROKER_URL, ANYMAIL_WEBHOOK_SECRET="pm:secret",
     )  # fmt: skip
     assert result.returncode == 0, result.stderr
     assert "System check identified no issues" in result.stdout

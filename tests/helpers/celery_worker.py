@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
 import signal
 import subprocess
@@ -11,6 +12,7 @@ import uuid
 from pathlib import Path
 from types import TracebackType
 
+import psutil
 from django.conf import settings
 from django.db import connection
 
@@ -47,15 +49,19 @@ def child_environment(**extra: str) -> dict[str, str]:
 
 
 class CeleryWorker:
-    def __init__(self, *, queues: tuple[str, ...], concurrency: int = 1, **env: str) -> None:
+    def __init__(
+        self, *, queues: tuple[str, ...], concurrency: int = 1, purge: bool = True, **env: str
+    ) -> None:
         self.queues = queues
         self.concurrency = concurrency
+        self.purge = purge  # False for a worker restarted after a crash: the queue is its work
         self.env = env
         self.hostname = f"test-{uuid.uuid4().hex[:8]}@localhost"
         self.process: subprocess.Popen[bytes] | None = None
 
     def __enter__(self) -> CeleryWorker:
-        app.control.purge()
+        if self.purge:
+            app.control.purge()
         self.start()
         return self
 
@@ -99,6 +105,23 @@ class CeleryWorker:
             os.killpg(self.process.pid, signal.SIGKILL)
             self.process.wait(10)
 
+    def pool_pids(self) -> list[int]:
+        """The prefork pool's processes (children of the main worker process)."""
+        assert self.process is not None
+        return [child.pid for child in psutil.Process(self.process.pid).children()]
+
+    def kill_pool_child(self) -> int:
+        """SIGKILL one pool process, as the OOM killer would; the main process lives on."""
+        (pid,) = self.pool_pids()
+        os.kill(pid, signal.SIGKILL)
+        return pid
+
+    def kill_main(self) -> None:
+        """SIGKILL only the main process; its pool is orphaned, as after an OOM kill of it."""
+        assert self.process is not None
+        os.kill(self.process.pid, signal.SIGKILL)
+        self.process.wait(10)
+
     def stop(self) -> None:
         if self.process and self.process.poll() is None:
             os.killpg(self.process.pid, signal.SIGTERM)
@@ -106,4 +129,7 @@ class CeleryWorker:
                 self.process.wait(20)
             except subprocess.TimeoutExpired:
                 self.kill()
+        if self.process:  # orphans of a killed main process go with their group
+            with contextlib.suppress(ProcessLookupError):
+                os.killpg(self.process.pid, signal.SIGKILL)
         self._log.close()

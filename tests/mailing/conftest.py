@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import email
 import email.policy
 import socket
@@ -27,6 +28,10 @@ class Mailbox:
     raw: list[bytes] = field(default_factory=list)  # the same messages, as received
     delay_s: float = 0.0
     lock: threading.Lock = field(default_factory=threading.Lock)
+    # From the ``hold_from``-th message on, the "250" waits until ``release()``: a test can
+    # kill a worker at the one moment a message is accepted but its sender has no answer.
+    hold_from: int = 0
+    released: threading.Event = field(default_factory=threading.Event)
 
     async def handle_DATA(self, server: SMTP, session: Session, envelope: Envelope) -> str:
         message = email.message_from_bytes(envelope.content, policy=email.policy.default)
@@ -37,10 +42,19 @@ class Mailbox:
         if self.delay_s:
             # Accepted, but the client hears "250" only later: a crash in this window is the
             # case where a naive retry would send a duplicate.
-            import asyncio
-
             await asyncio.sleep(self.delay_s)
+        while (
+            self.hold_from and len(self.messages) >= self.hold_from and not self.released.is_set()
+        ):
+            await asyncio.sleep(0.02)
         return "250 Message accepted for delivery"
+
+    def hold(self, *, from_message: int) -> None:
+        self.released.clear()
+        self.hold_from = from_message
+
+    def release(self) -> None:
+        self.released.set()
 
     def to(self, address: str) -> list[EmailMessage]:
         with self.lock:
@@ -51,6 +65,8 @@ class Mailbox:
             self.messages.clear()
             self.raw.clear()
         self.delay_s = 0.0
+        self.hold_from = 0
+        self.released.clear()
 
     def wait_for(self, count: int, timeout: float = 30) -> list[EmailMessage]:
         deadline = time.monotonic() + timeout

@@ -4,16 +4,19 @@ from __future__ import annotations
 
 import base64
 import json
-from datetime import date
+from datetime import date, timedelta
 
 import pytest
+from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.db import connection
 from django.test import Client
+from django.utils import timezone
 
 from mailing.models import Delivery, Edition, SendLease, Subscriber
-from mailing.services import sending
-from mailing.services.sending import INTERRUPTED, LEASE_LOST, OutcomeUnknown
+from mailing.services import leases, sending
+from mailing.services.leases import INTERRUPTED, LEASE_LOST
+from mailing.services.sending import OutcomeUnknown
 from papers.models import TrendingSignal
 from tests.mailing.conftest import Mailbox
 from tests.mailing.factories import SubscriberFactory
@@ -33,14 +36,20 @@ def edition() -> Edition:
     return sending.edition_daily_digest(day=DAY)
 
 
-def claim_and_stop(edition: Edition) -> list[int]:
+def claim_and_stop(edition: Edition, *, task_id: str = "killed-task") -> list[int]:
     """The state a worker killed right after claiming leaves: rows claimed, a lease."""
-    from mailing.services.sending import _batch_claim
+    from mailing.services.sending import _batch_claim, _claim_token
 
     (batch,) = sending.edition_prepare(edition=edition)
-    _batch_claim(edition_id=edition.pk, delivery_ids=batch)
+    _batch_claim(edition_id=edition.pk, delivery_ids=batch, token=_claim_token(task_id))
     assert set(Delivery.objects.values_list("status", flat=True)) == {"claimed"}
     return batch
+
+
+def lease_runs_out() -> None:
+    """Time passes: every claim is older than its lease."""
+    expired = timezone.now() - timedelta(seconds=2 * settings.DIGEST_MAIL_LEASE_S + 60)
+    Delivery.objects.exclude(claimed_at=None).update(claimed_at=expired)
 
 
 def test_the_send_lease_table_is_unlogged_so_a_crash_empties_it() -> None:
@@ -49,15 +58,51 @@ def test_the_send_lease_table_is_unlogged_so_a_crash_empties_it() -> None:
         assert cursor.fetchone() == ("u",)
 
 
-def test_claimed_rows_of_a_stopped_batch_are_sent_by_the_next_run(
+def test_claimed_rows_of_a_stopped_batch_stay_with_it_while_its_lease_runs(
     mailbox: Mailbox, edition: Edition
 ) -> None:
     claim_and_stop(edition)
-    for batch in sending.edition_prepare(edition=edition):
-        sending.deliveries_send(edition_id=edition.pk, delivery_ids=batch)
+    assert sending.edition_prepare(edition=edition) == []
+    assert leases.deliveries_sweep() == []
+    assert set(Delivery.objects.values_list("status", flat=True)) == {"claimed"}
+    assert mailbox.messages == []
+
+
+def test_claimed_rows_of_a_stopped_batch_are_queued_by_the_sweep_when_its_lease_runs_out(
+    mailbox: Mailbox, edition: Edition
+) -> None:
+    batch = claim_and_stop(edition)
+    lease_runs_out()
+    (swept,) = leases.deliveries_sweep()
+    assert (swept.edition_id, swept.batches) == (edition.pk, [batch])
+    assert leases.deliveries_sweep() == []  # queued once, not on every sweep
+    for queued in swept.batches:
+        sending.deliveries_send(edition_id=edition.pk, delivery_ids=queued, claim_key="sweep")
     assert len(mailbox.messages) == 4
     assert set(Delivery.objects.values_list("status", flat=True)) == {"sent"}
+    edition.refresh_from_db()
+    assert edition.status == Edition.Status.DONE
+    assert leases.deliveries_sweep() == []
     assert not SendLease.objects.exists()
+
+
+def test_a_redelivered_batch_takes_back_what_its_killed_run_claimed_at_once(
+    mailbox: Mailbox, edition: Edition
+) -> None:
+    batch = claim_and_stop(edition, task_id="task-7")
+    result = sending.deliveries_send(edition_id=edition.pk, delivery_ids=batch, claim_key="task-7")
+    assert result.sent == 4
+    assert len(mailbox.messages) == 4
+    other = sending.deliveries_send(edition_id=edition.pk, delivery_ids=batch, claim_key="task-8")
+    assert other.sent == 0
+
+
+def test_another_batch_cannot_take_rows_a_live_lease_holds(
+    mailbox: Mailbox, edition: Edition
+) -> None:
+    batch = claim_and_stop(edition, task_id="task-7")
+    other = sending.deliveries_send(edition_id=edition.pk, delivery_ids=batch, claim_key="task-8")
+    assert other.sent == 0 and mailbox.messages == []
 
 
 def test_claimed_rows_whose_lease_a_database_crash_erased_are_failed_not_resent(
@@ -65,6 +110,7 @@ def test_claimed_rows_whose_lease_a_database_crash_erased_are_failed_not_resent(
 ) -> None:
     claim_and_stop(edition)
     SendLease.objects.all().delete()  # what crash recovery does to an unlogged table
+    lease_runs_out()
     assert sending.edition_prepare(edition=edition) == []
     assert mailbox.messages == []
     assert set(Delivery.objects.values_list("status", "error")) == {("failed", LEASE_LOST)}

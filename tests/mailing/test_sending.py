@@ -10,7 +10,7 @@ from django.utils import timezone
 
 from mailing.models import Delivery, Edition, Subscriber
 from mailing.services import sending, subscriptions
-from mailing.services.sending import INTERRUPTED
+from mailing.services.leases import INTERRUPTED
 from papers.models import TrendingSignal
 from tests.mailing.conftest import Mailbox
 from tests.mailing.factories import SubscriberFactory, TopicFactory

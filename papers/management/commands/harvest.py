@@ -68,20 +68,30 @@ class Command(BaseCommand):
         self.stdout.write(
             f"run #{run.pk} {run.source} {run.status}: {run.pages} pages, new {run.new}, "
             f"updated {run.updated}, unchanged {run.unchanged}, failed {run.failed}"
-        )
+            + (f", quarantined {run.quarantined} (admin: quarantined records)"
+               if run.quarantined else "")
+        )  # fmt: skip
 
     def _status(self, *, days: int) -> None:
         self.stdout.write("Recent harvest runs")
         self.stdout.write(
             f"{'id':>5} {'source':<9} {'status':<10} {'started (UTC)':<17} "
-            f"{'pages':>5} {'new':>6} {'upd':>6} {'same':>6} {'fail':>5}  error"
+            f"{'pages':>5} {'new':>6} {'upd':>6} {'same':>6} {'fail':>5} {'quar':>5}  error"
         )
         for run in selectors.harvest_runs_recent():
             self.stdout.write(
                 f"{run.pk:>5} {run.source:<9} {run.status:<10} "
                 f"{run.started_at:%Y-%m-%d %H:%M} {run.pages:>5} {run.new:>6} {run.updated:>6} "
-                f"{run.unchanged:>6} {run.failed:>5}  {run.error[:60]}"
+                f"{run.unchanged:>6} {run.failed:>5} {run.quarantined:>5}  {run.error[:60]}"
             )
+        quarantined = list(selectors.quarantined_records_recent(limit=10))
+        if quarantined:
+            self.stdout.write("\nQuarantined records (the database refused them; admin has all)")
+            for record in quarantined:
+                self.stdout.write(
+                    f"{record.last_seen:%Y-%m-%d %H:%M} {record.source:<9} {record.kind:<9} "
+                    f"{record.record_id:<14} x{record.sightings:<3} {record.reason[:70]}"
+                )
         self.stdout.write(f"\nCompleteness of announcement days (last {days} days)")
         self.stdout.write(
             f"{'day':<11} {'category':<10} {'announced':>9} {'stored':>7} {'complete':>9}"
