@@ -36,8 +36,10 @@ def send_daily_digest(self: Task, day: str | None = None) -> dict[str, int]:
     now = timezone.now()
     when = date.fromisoformat(day) if day else now.date()
     wait = selectors.daily_digest_wait_s(day=when, now=now)
-    if wait:
-        raise self.retry(args=[when.isoformat()], countdown=wait)
+    if wait:  # waiting is not failing: each wait allows one more retry, never using up a budget
+        raise self.retry(
+            args=(when.isoformat(),), countdown=wait, max_retries=self.request.retries + 1
+        )
     edition = sending.edition_daily_digest(day=when)
     return {"edition_id": edition.pk, "batches": sending.edition_send(edition=edition)}
 
