@@ -17,7 +17,7 @@ from django.utils import timezone
 from digest.lib.safe_html import link_href
 from papers.authors import papers_by_people
 from papers.models import Paper, Topic, TopicPaper, TrendingSignal
-from papers.text import first_sentence
+from papers.text import first_sentence, latex_to_text
 from reader.models import Bookmark, Follow, Upvote
 
 SUMMARY_MAX = 240
@@ -54,7 +54,7 @@ class CardPage:
 
 def card_summary(text: str, *, limit: int = SUMMARY_MAX) -> str:
     """The first sentence of ``text`` on one line, cut at ``limit`` characters."""
-    sentence = first_sentence(text)
+    sentence = first_sentence(latex_to_text(text))
     return sentence if len(sentence) <= limit else sentence[: limit - 1].rstrip() + "…"
 
 
@@ -94,7 +94,9 @@ def cards_for(
         cards.append(
             Card(
                 paper=paper,
-                summary=ai_summary or card_summary(paper.abstract_text),
+                summary=(
+                    latex_to_text(ai_summary) if ai_summary else card_summary(paper.abstract_text)
+                ),
                 upvotes=upvotes,
                 github_repo=link_href(repo),  # harvested: a link only if http(s)
                 topic=topics.get(paper.pk),

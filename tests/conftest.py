@@ -53,4 +53,4 @@ def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter) -> None:
         terminalreporter.section("fault scenarios: worker SIGKILLed, recovery by the system")
         for line in lines:
             terminalreporter.write_line(line)
-        fault_results_write()
+        terminalreporter.write_line(f"figures written to {fault_results_write()}")
