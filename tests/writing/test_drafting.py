@@ -51,6 +51,22 @@ def test_without_a_model_sections_are_the_abstracts_sentences_labelled_extractiv
     assert LLMCall.objects.count() == 0
 
 
+@pytest.mark.parametrize(
+    "url", ["javascript:alert(document.cookie)", "data:text/html,<b>x</b>", "//evil.example/x"]
+)
+def test_a_harvested_code_url_of_another_scheme_never_becomes_a_link_in_a_draft(
+    week_papers: list[Paper], url: str
+) -> None:
+    from papers.models import TrendingSignal
+
+    TrendingSignal.objects.filter(paper=week_papers[0]).update(github_repo=url)
+
+    item = _draft(None, item_count=1).items.get()
+
+    assert "Code:" not in item.section_md and url not in item.section_md
+    assert item.github_repo == ""
+
+
 def test_with_a_model_every_part_is_one_call_recorded_with_tokens_and_duration(
     week_papers: list[Paper], faithful_client: ScriptedClient
 ) -> None:

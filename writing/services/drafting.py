@@ -23,6 +23,7 @@ from django.db import transaction
 from django.db.models import F
 
 from digest.lib.llm import LLMBudgetExceeded, LLMClient, LLMError, TokenBudget, render_prompt
+from digest.lib.safe_html import link_href
 from digest.lib.tasks import TaskRef
 from papers.models import Paper, Topic, TopicPaper, TopicWeek, TrendingSignal
 from papers.services.topics import week_start_of
@@ -308,10 +309,9 @@ def paper_source(*, paper: Paper) -> grounding.Source:
 
 
 def _code_link(paper: Paper) -> str:
-    signal = (
-        TrendingSignal.objects.filter(paper=paper).exclude(github_repo="").order_by("-day").first()
-    )
-    return signal.github_repo if signal else ""
+    """The harvested code URL, only if it is an absolute http(s) URL: it becomes a link."""
+    signals = TrendingSignal.objects.filter(paper=paper).exclude(github_repo="").order_by("-day")
+    return next((url for s in signals if (url := link_href(s.github_repo))), "")
 
 
 def _write_item(writer: Writer, item: DraftItem) -> None:
