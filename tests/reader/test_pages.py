@@ -219,14 +219,14 @@ QUERY_BOUNDS = {
     "/": 15,
     "/?window=month": 15,
     "paper": 18,  # with the research logs that discuss it
-    "author": 12,
+    "author": 16,  # with the name's people (homonyms) and the follow state
     "/categories/cs.CL/": 18,
     "/search?q=attention": 9,
     "/search?q=attention&sort=trending": 11,
     "/trending/?window=week": 9,
     "/feeds/trending.rss": 11,
     "/feeds/categories/cs.CL.atom": 11,
-    "/me/papers/": 15,
+    "/me/papers/": 16,  # with the papers by followed authors
 }
 
 
