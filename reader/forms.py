@@ -15,6 +15,7 @@ from django.contrib.auth.models import User
 from django.http import Http404
 
 from digest.lib.ratelimit import rate_parse, ratelimit_hit
+from papers.authors import author_person_get
 from papers.trending import WINDOWS
 from reader.models import Follow
 
@@ -88,6 +89,8 @@ class FollowForm(forms.Form):
             raise forms.ValidationError("A topic is followed by its number.")
         if kind == Follow.Kind.CATEGORY and not CATEGORY_CODE.match(key):
             raise forms.ValidationError("Not an arXiv category code.")
+        if kind == Follow.Kind.AUTHOR and author_person_get(key=key) is None:
+            raise forms.ValidationError("No such author.")
         return data
 
 

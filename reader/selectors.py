@@ -17,6 +17,8 @@ from django.db import connection
 from django.db.models import F, Q, QuerySet
 from django.utils import timezone
 
+from papers.authors import AuthorPerson, author_people, authors_people_get, person_papers
+from papers.citations import highwire_tags
 from papers.models import Author, Paper
 from papers.selectors import papers_with_authors, similar_papers
 from papers.trending import OwnSignals, ScoreParts, paper_trending_parts, trending_papers
@@ -77,6 +79,10 @@ class PaperPage:
         return self.paper.pk in self.marks.upvoted
 
     @property
+    def citation_tags(self) -> list[tuple[str, str]]:
+        return highwire_tags(self.paper)
+
+    @property
     def follows_topic(self) -> bool:
         topic = self.card.topic
         return topic is not None and (Follow.Kind.TOPIC, str(topic.pk)) in self.marks.follows
@@ -86,6 +92,9 @@ class PaperPage:
 class AuthorPage:
     author: Author
     listing: CardPage
+    person: AuthorPerson  # whose papers are listed (one of a name's homonyms, or all)
+    people: list[AuthorPerson]  # more than one when the name is shared (papers.authors)
+    followed: bool = False
 
 
 @dataclass
@@ -100,7 +109,8 @@ class CategoryPage:
 class MyPapers:
     bookmarks: list[Card]
     upvotes: list[Card]
-    follows: list[Follow]
+    follows: list[Follow]  # categories and topics
+    people: list[AuthorPerson] = field(default_factory=list)  # followed authors
 
 
 def _page_of(papers: QuerySet[Paper], *, page: int, per_page: int) -> tuple[list[Paper], bool]:
@@ -218,17 +228,30 @@ def author_page(
     page: int,
     per_page: int = PER_PAGE,
     user: User | AnonymousUser | None = None,
+    person_key: str = "",
 ) -> AuthorPage | None:
-    """An author's papers, newest first; None for an unknown author."""
+    """A person's papers under an author name, newest first, each with its submission
+    date; None for an unknown author or a person key the name does not have."""
     author = Author.objects.filter(pk=author_id).first()
     if author is None:
         return None
-    papers = Paper.objects.filter(authorships__author=author).order_by("-submitted_at", "-id")
-    rows, has_next = _page_of(papers, page=page, per_page=per_page)
+    people = author_people(author=author)
+    person = next((p for p in people if p.key == person_key), None) if person_key else people[0]
+    if person is None:
+        return None
+    rows, has_next = _page_of(person_papers(person=person), page=page, per_page=per_page)
     cards = cards_for(papers=rows)
+    for card in cards:
+        submitted = card.paper.submitted_at
+        card.age = f"submitted {submitted:%-d %b %Y}" if submitted else card.age
+    followed = False
     if user is not None:
         marks_apply(cards=cards, user=user)
-    return AuthorPage(author=author, listing=CardPage(cards, page=page, has_next=has_next))
+        followed = user.is_authenticated and (
+            Follow.objects.filter(user=user, kind=Follow.Kind.AUTHOR, key=person.key).exists()
+        )
+    listing = CardPage(cards, page=page, has_next=has_next)
+    return AuthorPage(author, listing, person=person, people=people, followed=followed)
 
 
 def category_page(
@@ -278,11 +301,24 @@ def my_papers(*, user: User, limit: int = 200) -> MyPapers:
     )
     cards = cards_for(papers=[*bookmarked, *upvoted])
     marks_apply(cards=cards, user=user)
+    follows = list(Follow.objects.filter(user=user))
+    author_keys = [f.key for f in follows if f.kind == Follow.Kind.AUTHOR]
     return MyPapers(
         bookmarks=cards[: len(bookmarked)],
         upvotes=cards[len(bookmarked) :],
-        follows=list(Follow.objects.filter(user=user)),
+        follows=[f for f in follows if f.kind != Follow.Kind.AUTHOR],
+        people=authors_people_get(keys=author_keys),
     )
+
+
+def bookmarked_papers(*, user: User, limit: int = 5000) -> list[Paper]:
+    """The reader's bookmarked papers with their authors, oldest bookmark first (a library)."""
+    papers = Paper.objects.filter(bookmarks__user=user).order_by("bookmarks__created", "pk")
+    return list(papers_with_authors(papers)[:limit])
+
+
+def paper_for_citation(*, arxiv_id: str) -> Paper | None:
+    return papers_with_authors().filter(arxiv_id=arxiv_id).first()
 
 
 def own_signals_in_window(

@@ -44,7 +44,7 @@ def _mark_set(*, model: type[Bookmark | Upvote], user: User, paper: Paper, on: b
 
 @transaction.atomic
 def follow_set(*, user: User, kind: str, key: str, on: bool) -> bool:
-    """Follow a topic or a category (or stop); the reader's email digest follows along."""
+    """Follow a topic, a category or an author (or stop); the reader's email follows along."""
     if kind not in Follow.Kind.values:
         raise ValueError(f"unknown follow kind {kind!r}")
     if on:
@@ -63,7 +63,8 @@ def _subscriber_sync(*, user: User) -> None:
     follows = Follow.objects.filter(user=user).values_list("kind", "key")
     categories = sorted(key for kind, key in follows if kind == Follow.Kind.CATEGORY)
     topics = sorted(key for kind, key in follows if kind == Follow.Kind.TOPIC)
-    subscriber_follows_set(email=email, categories=categories, topics=topics)
+    authors = sorted(key for kind, key in follows if kind == Follow.Kind.AUTHOR)
+    subscriber_follows_set(email=email, categories=categories, topics=topics, authors=authors)
 
 
 VIEW_DEDUP_S = 26 * 3600  # a visitor's views of a paper count once per day

@@ -20,6 +20,7 @@ from django.views.decorators.vary import vary_on_headers
 from digest.lib.ratelimit import client_ip, limit_posts_per_ip
 from digest.lib.request_types import AuthenticatedHttpRequest, HtmxHttpRequest
 from digest.lib.visitors import network_of
+from papers.citations import bibtex_file, ris_file
 from papers.models import Paper
 from papers.services.topics import TopicsError, week_parse
 from papers.topics.selectors import pulse_for_week, topic_get, topic_page
@@ -57,11 +58,14 @@ def home(request: HtmxHttpRequest) -> HttpResponse:
 @vary_on_headers("HX-Request")
 def author(request: HtmxHttpRequest, author_id: int) -> HttpResponse:
     page = page_number(request.GET.get("page", "1"))
-    data = selectors.author_page(author_id=author_id, page=page, user=request.user)
+    data = selectors.author_page(
+        author_id=author_id, page=page, user=request.user, person_key=request.GET.get("person", "")
+    )
     if data is None:
         raise Http404("No such author.")
     template = _listing_template(request, "reader/author.html", page, not data.listing.cards)
-    return render(request, template, {"author": data.author, "listing": data.listing})
+    context = {"author": data.author, "page": data, "listing": data.listing}
+    return render(request, template, context)
 
 
 @require_GET
@@ -162,6 +166,11 @@ def trending(request: HtmxHttpRequest) -> HttpResponse:
 
 
 @require_GET
+def about_authors(request: HtmxHttpRequest) -> HttpResponse:
+    return render(request, "reader/about_authors.html")
+
+
+@require_GET
 def about_trending(request: HtmxHttpRequest) -> HttpResponse:
     return render(request, "reader/about_trending.html", trending_formula())
 
@@ -239,3 +248,35 @@ def follow(request: AuthenticatedHttpRequest) -> HttpResponse:
     services.follow_set(user=request.user, kind=data["kind"], key=data["key"], on=data["on"])
     context = {**data, "followed": data["on"], "fallback": reverse("my_papers")}
     return _answer(request, "follow", context)
+
+
+# --- Citations out: BibTeX and RIS ------------------------------------------------------
+
+CITATION_FORMATS = {
+    "bib": (bibtex_file, "application/x-bibtex; charset=utf-8"),
+    "ris": (ris_file, "application/x-research-info-systems; charset=utf-8"),
+}
+
+
+def _citation_response(papers: list[Paper], *, fmt: str, filename: str) -> HttpResponse:
+    render_file, content_type = CITATION_FORMATS[fmt]
+    response = HttpResponse(render_file(papers), content_type=content_type)
+    response["Content-Disposition"] = f'attachment; filename="{filename}.{fmt}"'
+    return response
+
+
+@require_GET
+def paper_citation(request: HtmxHttpRequest, arxiv_id: str, fmt: str) -> HttpResponse:
+    paper = selectors.paper_for_citation(arxiv_id=arxiv_id)
+    if paper is None or fmt not in CITATION_FORMATS:
+        raise Http404("No such paper.")
+    return _citation_response([paper], fmt=fmt, filename=arxiv_id.replace("/", "_"))
+
+
+@require_GET
+@login_required
+def bookmarks_citation(request: AuthenticatedHttpRequest, fmt: str) -> HttpResponse:
+    if fmt not in CITATION_FORMATS:
+        raise Http404("Unknown citation format.")
+    papers = selectors.bookmarked_papers(user=request.user)
+    return _citation_response(papers, fmt=fmt, filename="bookmarks")

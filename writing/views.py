@@ -20,8 +20,8 @@ from django.views.decorators.http import require_GET, require_POST
 
 from digest.lib.request_types import AuthenticatedHttpRequest
 from papers.models import Paper
-from search.hybrid import SearchRequest, search_papers
 from search.query import SearchQueryError
+from search.selectors import SearchRequest, search_papers
 from writing import selectors
 from writing.forms import (
     AddPaperForm,
