@@ -15,8 +15,8 @@ from django.urls import reverse
 from django.utils.html import escape
 from django.utils.safestring import SafeString, mark_safe
 
-from papers.services.topics import week_label
 from papers.topics.selectors import MapPoint, TopicSummary
+from papers.weeks import week_label
 
 register = template.Library()
 
