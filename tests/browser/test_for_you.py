@@ -1,5 +1,6 @@
 """A reader in a real browser: bookmarks three papers, opens "For you", reads the reasons,
-marks one "not for me" and sees it go; follows an author; exports the bookmarks as BibTeX."""
+marks one "not for me" and sees it go; follows an author; saves a search with an exclusion;
+exports the bookmarks as BibTeX."""
 
 from __future__ import annotations
 
@@ -7,6 +8,7 @@ import re
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
+from urllib.parse import quote
 
 import bibtexparser
 import numpy as np
@@ -17,6 +19,7 @@ from django.utils import timezone
 
 from papers.models import Authorship, Paper, PaperEmbedding
 from reader.models import Bookmark, Feedback, Follow
+from search.models import SavedSearch
 from tests.browser.harness import Browser
 from tests.papers.factories import AuthorFactory, PaperFactory
 
@@ -115,6 +118,16 @@ def test_a_reader_gets_a_list_of_their_own_and_tells_it_what_is_not_for_them(
 
     assert browser.run(follow_the_author) == "true"
     assert Follow.objects.filter(kind="author", key=str(author.pk)).exists()
+
+    def save_a_search_with_an_exclusion(page: Any) -> list[str]:
+        page.goto("/search?q=" + quote("fresh paper -survey"))
+        page.get_by_role("button", name="Save this search").click()
+        page.wait_for_url("**/me/searches/")
+        return page.locator(".saved-searches li").all_inner_texts()
+
+    (saved,) = browser.run(save_a_search_with_an_exclusion)
+    assert saved.startswith("fresh paper -survey")
+    assert SavedSearch.objects.get().q == "fresh paper -survey"
 
     def export_bibtex(page: Any) -> str:
         page.goto("/me/papers/")
