@@ -56,10 +56,12 @@ def with_subscriber(purpose: str, *, max_age_setting: str = "") -> Callable[[Vie
     return decorator
 
 
-@require_POST
+@require_http_methods(["GET", "POST"])
 @limit_posts_per_ip(scope="subscribe", rate_setting="SUBSCRIBE_RATE_PER_IP", block=False)
 def subscribe(request: HttpRequest) -> HttpResponse:
     template = "mailing/subscriptions/subscribe.html"
+    if request.method == "GET":  # a page of its own, to link to from anywhere
+        return render(request, template, {"form": SubscribeForm()})
     if getattr(request, "limited", False):
         context = {"message": "Too many requests from your network; please try again later."}
         # htmx swaps only 2xx answers: it gets the message with 200, a plain form 429.

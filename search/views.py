@@ -9,7 +9,7 @@ from django.views.decorators.vary import vary_on_headers
 
 from search import saved
 from search.forms import SearchForm
-from search.hybrid import SearchQueryError, SearchResults, search_papers
+from search.selectors import SearchQueryError, SearchResults, search_papers
 from search.serializers import results_as_json
 
 

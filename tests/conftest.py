@@ -34,7 +34,7 @@ def _empty_cache() -> None:
 @pytest.fixture(scope="session")
 def django_db_setup(django_db_setup: None) -> Iterator[None]:
     """pytest-django's test database, and before it is dropped (PostgreSQL refuses while
-    anyone is connected) the connections BM25's pool threads keep (search.fusion)."""
+    anyone is connected) the connections BM25's pool threads keep (search.bm25)."""
     yield
     run_on_every_thread("bm25", connections.close_all)
 

@@ -19,8 +19,8 @@ from django.utils.safestring import mark_safe
 from django.views.decorators.http import require_GET, require_POST
 
 from papers.models import Paper
-from search.hybrid import SearchRequest, search_papers
 from search.query import SearchQueryError
+from search.selectors import SearchRequest, search_papers
 from writing import selectors
 from writing.forms import (
     AddPaperForm,
