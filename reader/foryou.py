@@ -26,7 +26,7 @@ from papers.selectors import papers_with_authors
 from reader.cards import Card, cards_for, marks_apply
 from reader.models import Bookmark, Feedback, Follow, Upvote
 from reader.recommend import NEGATIVE_WEIGHT, centroid, unit
-from search.fusion import vector_literal
+from search.vectors import vector_literal
 
 WINDOW_DAYS = {"day": 1, "week": 7}
 DIMS = PaperEmbedding._meta.get_field("vector").dimensions

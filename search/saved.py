@@ -18,9 +18,9 @@ from django.contrib.auth.models import AbstractBaseUser
 from django.db.models import QuerySet
 
 from papers.models import Paper
-from search.hybrid import SearchQueryError, SearchRequest, search_papers
 from search.models import SavedSearch, new_feed_token
-from search.query import parse_query
+from search.query import SearchQueryError, parse_query
+from search.selectors import SearchRequest, search_papers
 
 MATCH_LOOKBACK_DAYS = 7
 MATCHES_LIMIT = 50  # per search and day: more than an email or a feed reader shows
