@@ -69,11 +69,11 @@ def load_corpus() -> Corpus:
     docs = sample_docs()
     vectors = dict(zip([d.arxiv_id for d in docs], sample_embeddings(docs), strict=True))
     texts = {d.arxiv_id: d.text for d in docs}
-    records = [r for r in sample_records() if r.arxiv_id in vectors]
+    records = [r for r in sample_records() if r.arxiv_id in vectors and r.announced_on]
     return Corpus(
         ids=[r.arxiv_id for r in records],
         texts=[texts[r.arxiv_id] for r in records],
-        days=np.array([r.announced_on.toordinal() for r in records]),
+        days=np.array([(r.announced_on or date.min).toordinal() for r in records]),
         submitted=np.array([r.submitted_at.timestamp() if r.submitted_at else 0 for r in records]),
         categories=[tuple(r.categories) for r in records],
         authors=[tuple(" ".join(a.casefold().split()) for a in r.authors) for r in records],
@@ -88,7 +88,9 @@ class Reader:
     topical: set[int]  # later papers in the topics of their own later papers
 
 
-def readers_for(corpus: Corpus, *, cutoff: date, end: date, seed: int = 7) -> tuple:
+def readers_for(
+    corpus: Corpus, *, cutoff: date, end: date, seed: int = 7
+) -> tuple[np.ndarray, list[Reader], int]:
     """The candidates (indices of the later papers) and the readers of one split."""
     from papers.topics.clustering import cluster_vectors
 
@@ -149,10 +151,11 @@ class Methods:
         self.tfidf = tfidf.fit_transform([corpus.texts[i] for i in self.pool])
         self.pool_position = {int(i): n for n, i in enumerate(self.pool)}
         self.later_in_pool = np.array([self.pool_position[int(i)] for i in later])
-        self.newest = np.argsort(-corpus.submitted[later], kind="stable")
+        self.newest: np.ndarray = np.argsort(-corpus.submitted[later], kind="stable")
 
     def rank(self, method: str, reader: Reader) -> np.ndarray:
-        return getattr(self, method.replace("-", "_").replace(" ", "_"))(reader)
+        ranking: np.ndarray = getattr(self, method.replace(" ", "_"))(reader)
+        return ranking
 
     def newest_first(self, reader: Reader) -> np.ndarray:
         return self.newest
@@ -212,7 +215,10 @@ METHODS = (
 BASELINES = ("newest first", "same categories", "tfidf svm")
 
 
-def evaluate(methods: Methods, readers: list[Reader], names: tuple[str, ...]) -> dict:
+Results = dict[str, dict[str, tuple[float, float]]]
+
+
+def evaluate(methods: Methods, readers: list[Reader], names: tuple[str, ...]) -> Results:
     """{method: {metric: (mean, bootstrap std)}} over the readers."""
     rng = np.random.default_rng(3)
     samples = rng.integers(0, len(readers), size=(BOOTSTRAP, len(readers)))
@@ -232,7 +238,7 @@ def evaluate(methods: Methods, readers: list[Reader], names: tuple[str, ...]) ->
     return found
 
 
-def print_table(split: str, results: dict, readers: int, candidates: int, topics: int) -> None:
+def print_table(split: str, results: Results, readers: int, candidates: int, topics: int) -> None:
     print(f"  {split}: {readers} readers, {candidates} later papers, {topics} topics")
     print(f"  {'method':<18} {'own R@20':>16} {'own nDCG@20':>16} {'topic R@20':>16} "
           f"{'topic nDCG@20':>16}")  # fmt: skip
@@ -319,7 +325,7 @@ def _load_scale(*, papers: int, bookmarks: int) -> tuple[int, date]:
     with connection.cursor() as cursor:
         cursor.execute("ANALYZE")
     user = get_user_model().objects.create_user("bench-reader", "bench@example.org", "x" * 20)
-    day = max(r.announced_on for r in base)
+    day = max(r.announced_on for r in base if r.announced_on is not None)
     earlier = Paper.objects.filter(announced_on__lt=day).order_by("?")[:bookmarks]
     Bookmark.objects.bulk_create([Bookmark(user=user, paper=p) for p in earlier])
     return user.pk, day

@@ -16,7 +16,7 @@ from datetime import date, timedelta
 
 import numpy as np
 from django.conf import settings
-from django.contrib.auth.models import AbstractBaseUser
+from django.contrib.auth.models import User
 from django.db import connection
 from django.db.models import Max
 
@@ -29,7 +29,7 @@ from reader.recommend import NEGATIVE_WEIGHT, centroid, unit
 from search.vectors import vector_literal
 
 WINDOW_DAYS = {"day": 1, "week": 7}
-DIMS = PaperEmbedding._meta.get_field("vector").dimensions
+DIMS: int = settings.EMBEDDING_DIMENSIONS
 FEED_LENGTH = 30
 PROFILE_LIMIT = 500  # the most recent signals of each kind; older taste fades out
 
@@ -62,7 +62,7 @@ class Feed:
         return self.day - timedelta(days=WINDOW_DAYS[self.window] - 1) if self.day else None
 
 
-def profile_of(*, user: AbstractBaseUser) -> Profile:
+def profile_of(*, user: User) -> Profile:
     """The reader's signals; five queries."""
     positives: dict[int, str] = {}
     for model, how in ((Upvote, "upvoted"), (Bookmark, "bookmarked")):
@@ -159,10 +159,13 @@ def _by_followed_authors(profile: Profile, since: date, day: date) -> list[int]:
 
 
 def latest_day(*, day: date) -> date | None:
-    return Paper.objects.filter(announced_on__lte=day).aggregate(d=Max("announced_on"))["d"]
+    newest: date | None = Paper.objects.filter(announced_on__lte=day).aggregate(
+        d=Max("announced_on")
+    )["d"]
+    return newest
 
 
-def feed_for(*, user: AbstractBaseUser, window: str, day: date, length: int = FEED_LENGTH) -> Feed:
+def feed_for(*, user: User, window: str, day: date, length: int = FEED_LENGTH) -> Feed:
     """The reader's list for the window ending on the newest announcement day up to
     ``day``; a bounded number of queries whatever the reader's history."""
     newest = latest_day(day=day)

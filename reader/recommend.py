@@ -47,9 +47,11 @@ def centroid_scores(
 
 def nearest(*, candidates: np.ndarray, positives: np.ndarray) -> np.ndarray:
     """For each candidate, the index of the positive it lies nearest (for its reason)."""
-    return np.argmax(candidates @ positives.T, axis=1)
+    found: np.ndarray = np.argmax(candidates @ positives.T, axis=1)
+    return found
 
 
 def max_similarity_scores(*, candidates: np.ndarray, positives: np.ndarray) -> np.ndarray:
     """A candidate's cosine to its nearest positive (a measured alternative, not used)."""
-    return (candidates @ positives.T).max(axis=1)
+    found: np.ndarray = (candidates @ positives.T).max(axis=1)
+    return found

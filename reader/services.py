@@ -137,7 +137,7 @@ _FEEDBACK_SALT = "reader.foryou-feedback"
 FEEDBACK_TOKEN_MAX_AGE_S = 30 * 24 * 3600  # an email's links work for a month
 
 
-def feedback_set(*, user: AbstractBaseUser, paper: Paper, kind: str) -> None:
+def feedback_set(*, user: User, paper: Paper, kind: str) -> None:
     """Record "more like this" or "not for me" on a paper (the latest word stands)."""
     if kind not in Feedback.Kind.values:
         raise ValueError(f"unknown feedback {kind!r}")

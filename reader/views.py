@@ -293,7 +293,7 @@ def bookmarks_citation(request: AuthenticatedHttpRequest, fmt: str) -> HttpRespo
 
 @require_GET
 @login_required
-def for_you(request: HtmxHttpRequest) -> HttpResponse:
+def for_you(request: AuthenticatedHttpRequest) -> HttpResponse:
     window = request.GET.get("window", "day")
     window = window if window in foryou.WINDOW_DAYS else "day"
     feed = foryou.feed_for(user=request.user, window=window, day=timezone.localdate())
@@ -303,7 +303,7 @@ def for_you(request: HtmxHttpRequest) -> HttpResponse:
 @require_POST
 @login_required
 @vary_on_headers("HX-Request")
-def feedback(request: HtmxHttpRequest, paper_id: int) -> HttpResponse:
+def feedback(request: AuthenticatedHttpRequest, paper_id: int) -> HttpResponse:
     paper = get_object_or_404(Paper, pk=paper_id)
     kind = request.POST.get("kind", "")
     if kind not in Feedback.Kind.values:

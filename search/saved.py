@@ -14,7 +14,7 @@ from __future__ import annotations
 
 from datetime import date, timedelta
 
-from django.contrib.auth.models import AbstractBaseUser
+from django.contrib.auth.models import User
 from django.db.models import QuerySet
 
 from papers.models import Paper
@@ -26,7 +26,7 @@ MATCH_LOOKBACK_DAYS = 7
 MATCHES_LIMIT = 50  # per search and day: more than an email or a feed reader shows
 
 
-def saved_search_save(*, user: AbstractBaseUser, q: str, categories: str = "") -> SavedSearch:
+def saved_search_save(*, user: User, q: str, categories: str = "") -> SavedSearch:
     """Keep a search (idempotent); SearchQueryError if the query cannot run."""
     q = " ".join(q.split())
     if not q:
@@ -36,17 +36,17 @@ def saved_search_save(*, user: AbstractBaseUser, q: str, categories: str = "") -
     return saved
 
 
-def saved_searches_of(*, user: AbstractBaseUser) -> QuerySet[SavedSearch]:
+def saved_searches_of(*, user: User) -> QuerySet[SavedSearch]:
     return SavedSearch.objects.filter(user=user).order_by("-created", "-pk")
 
 
-def saved_search_feed_rotate(*, user: AbstractBaseUser, saved_id: int) -> bool:
+def saved_search_feed_rotate(*, user: User, saved_id: int) -> bool:
     """A new private feed URL for the search; the old one stops working."""
     found = SavedSearch.objects.filter(pk=saved_id, user=user)
     return found.update(feed_token=new_feed_token()) == 1
 
 
-def saved_search_delete(*, user: AbstractBaseUser, saved_id: int) -> bool:
+def saved_search_delete(*, user: User, saved_id: int) -> bool:
     return SavedSearch.objects.filter(pk=saved_id, user=user).delete()[0] > 0
 
 
