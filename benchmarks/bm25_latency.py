@@ -20,14 +20,18 @@ import os
 import random
 import sys
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import AbstractContextManager, contextmanager
 from dataclasses import replace
 from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from benchmarks.harness import Benchmark, percentile
 from benchmarks.ingest import sample_records
+
+if TYPE_CHECKING:
+    from papers.harvest.records import ArxivRecord
 
 DROP_WORD = 0.1
 SWAP_WORD = 0.1
@@ -41,7 +45,7 @@ def perturb(text: str, *, rng: random.Random) -> str:
     return " ".join(words)
 
 
-def replicas(count: int, base: list) -> Iterator:
+def replicas(count: int, base: list[ArxivRecord]) -> Iterator[ArxivRecord]:
     for n in range(count):
         record = base[n % len(base)]
         rng = random.Random(n)
@@ -53,7 +57,7 @@ def replicas(count: int, base: list) -> Iterator:
         )
 
 
-def title_queries(count: int, base: list, *, seed: int = 7) -> list[str]:
+def title_queries(count: int, base: list[ArxivRecord], *, seed: int = 7) -> list[str]:
     rng = random.Random(seed)
     queries: list[str] = []
     while len(queries) < count:
@@ -64,8 +68,11 @@ def title_queries(count: int, base: list, *, seed: int = 7) -> list[str]:
     return queries
 
 
-def timed(search, queries: list[str]) -> tuple[list[float], list]:  # type: ignore[no-untyped-def]
-    latencies, answers = [], []
+def timed(
+    search: Callable[..., list[Any]], queries: list[str]
+) -> tuple[list[float], list[list[Any]]]:
+    latencies: list[float] = []
+    answers: list[list[Any]] = []
     for query in queries:
         started = time.perf_counter()
         answers.append(search(query=query, limit=10))
@@ -80,7 +87,7 @@ def record_latency(bench: Benchmark, name: str, latencies: list[float], target: 
     bench.record(f"{name}_mean_ms", sum(latencies) / len(latencies), unit="ms")
 
 
-def build(bench: Benchmark, *, papers: int, base: list) -> None:
+def build(bench: Benchmark, *, papers: int, base: list[ArxivRecord]) -> None:
     from django.db import connection
 
     from papers.services import papers_upsert

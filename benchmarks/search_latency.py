@@ -24,6 +24,7 @@ import os
 import sys
 import time
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import numpy as np
 
@@ -34,11 +35,16 @@ from benchmarks.bm25_latency import kept_database, record_latency, title_queries
 from benchmarks.harness import Benchmark
 from benchmarks.ingest import sample_records
 
+if TYPE_CHECKING:
+    from pyinstrument import Profiler
+
+    from papers.harvest.records import ArxivRecord
+
 NOISE = 0.01
 
 
 def load_vectors(
-    bench: Benchmark, *, papers: int, base: list, vectors: np.ndarray | None = None
+    bench: Benchmark, *, papers: int, base: list[ArxivRecord], vectors: np.ndarray | None = None
 ) -> None:
     """One vector per replicated paper: its base paper's vector plus noise, then the HNSW.
 
@@ -110,7 +116,7 @@ def _timed_searches(queries: list[str], *, mode: str) -> list[float]:
     return latencies
 
 
-def _profiler():  # type: ignore[no-untyped-def]
+def _profiler() -> Profiler:
     from pyinstrument import Profiler
 
     profiler = Profiler()

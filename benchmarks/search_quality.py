@@ -14,7 +14,9 @@ from __future__ import annotations
 import argparse
 import sys
 import time
+from collections.abc import Iterator
 from pathlib import Path
+from statistics import fmean
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from benchmarks.beir import load_corpus, load_qrels, load_queries, ndcg_at, recall_at
@@ -31,7 +33,7 @@ def load_documents(path: Path) -> dict[str, str]:
 
     ids: dict[str, str] = {}
 
-    def records():
+    def records() -> Iterator[ArxivRecord]:
         for doc in load_corpus(path):
             key = f"beir-{doc.doc_id}"[:40]
             ids[key] = doc.doc_id
@@ -72,8 +74,7 @@ def evaluate(queries: dict[str, str], qrels: dict[str, dict[str, int]], ids: dic
         page = search_papers(request=SearchRequest(q=text, mode=mode))  # as served: 20 a page
         pages.append(ndcg_at([ids[hit.paper.arxiv_id] for hit in page.hits], qrels[query_id], 10))
     per_query_ms = (time.perf_counter() - started) * 1000 / max(1, 2 * len(queries))
-    mean = lambda values: sum(values) / len(values)  # noqa: E731
-    return mean(ndcgs), mean(recalls), mean(pages), per_query_ms
+    return fmean(ndcgs), fmean(recalls), fmean(pages), per_query_ms
 
 
 def main() -> None:

@@ -156,7 +156,7 @@ def _keyword_part_in_thread(**kwargs: Any) -> list[tuple[int, float]]:
     return _keyword_part(**kwargs)
 
 
-def _fetch(sql: str, params: list[object]) -> list[tuple[int, float]]:
+def _fetch(sql: str, params: list[Any]) -> list[tuple[int, float]]:
     with connection.cursor() as cursor:
         cursor.execute(sql, params)
         return [(int(paper_id), float(score)) for paper_id, score in cursor.fetchall()]

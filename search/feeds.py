@@ -12,7 +12,7 @@ from django.contrib.syndication.views import Feed
 from django.http import Http404, HttpRequest
 from django.urls import reverse
 from django.utils import timezone
-from django.utils.feedgenerator import Rss201rev2Feed
+from django.utils.feedgenerator import Rss201rev2Feed, SyndicationFeed
 
 from papers.models import Paper
 from search.models import SavedSearch
@@ -21,8 +21,8 @@ from search.saved import saved_search_by_token, saved_search_matches
 FEED_DAYS = 14
 
 
-class SavedSearchFeed(Feed):
-    feed_type = Rss201rev2Feed
+class SavedSearchFeed(Feed[Paper, SavedSearch]):
+    feed_type: type[SyndicationFeed] = Rss201rev2Feed
     description = "New papers matching a search you saved on Research Digest."
 
     def get_object(self, request: HttpRequest, token: str) -> SavedSearch:

@@ -47,7 +47,8 @@ class Filters:
 
 def filter_sql(filters: Filters) -> tuple[str, dict[str, Any]]:
     """A WHERE condition on ``papers_paper p`` and its parameters."""
-    clauses, params = ["TRUE"], {}
+    clauses: list[str] = ["TRUE"]
+    params: dict[str, Any] = {}
     if filters.categories:
         clauses.append("p.categories && %(categories)s::varchar[]")
         params["categories"] = list(filters.categories)

@@ -37,4 +37,6 @@ class SearchForm(forms.Form):
         )  # fmt: skip
 
     def error_text(self) -> str:
-        return "; ".join(f"{field}: {' '.join(errors)}" for field, errors in self.errors.items())
+        return "; ".join(
+            f"{field}: {' '.join(map(str, errors))}" for field, errors in self.errors.items()
+        )

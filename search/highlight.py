@@ -4,8 +4,7 @@ The words match as BM25 matches them: a word of the text is marked when its Snow
 english stem (PyStemmer, the stemmer PostgreSQL's english configuration uses) is one of
 the query's lexemes, which come from PostgreSQL itself (``to_tsvector``), stop words
 already removed. Done here rather than with ``ts_headline``: that re-parses each
-abstract inside PostgreSQL and cost 10 of the 15 ms of a page's statement on 100k
-papers (benchmarks/search_latency.py); this takes well under a millisecond per page.
+abstract inside PostgreSQL, most of a page's statement time (docs/measurements.md).
 
 Marks are private-use characters, turned into ``<mark>`` only after escaping
 (search/selectors.py), so nothing in a title or abstract can become markup.
@@ -16,6 +15,7 @@ from __future__ import annotations
 import re
 from collections.abc import Collection
 from functools import lru_cache
+from typing import Any
 
 MARK_OPEN, MARK_CLOSE = "\ue000", "\ue001"
 # Fragments of about 35 words (ts_headline's MaxWords), measured in characters: cheaper.
@@ -25,7 +25,7 @@ LEAD_WORDS = 45
 
 
 @lru_cache(maxsize=1)
-def _stemmer():  # type: ignore[no-untyped-def]
+def _stemmer() -> Any:  # PyStemmer ships no type information
     import Stemmer
 
     return Stemmer.Stemmer("english")
@@ -74,7 +74,7 @@ def _matches(text: str, lexemes: frozenset[str]) -> list[tuple[int, int, str]]:
 def _candidates(prefixes: frozenset[str]) -> re.Pattern[str]:
     """Word parts that could stem to a lexeme: those starting with a lexeme's first two
     letters (the english stemmer only rewrites endings; its exceptions, dying -> die,
-    skies -> sky, keep two). Stemming only these is what makes a page cost ~1 ms."""
+    skies -> sky, keep two). Stemming only these, not every word, keeps a page cheap."""
     alternatives = "|".join(sorted(map(re.escape, prefixes), key=len, reverse=True))
     return re.compile(rf"(?<![^\W_])(?:{alternatives})[^\W_]*", re.IGNORECASE)
 

@@ -71,4 +71,4 @@ def saved_search_matches(
     announced = dict(
         Paper.objects.filter(pk__in=[p.pk for p in papers]).values_list("pk", "announced_on")
     )
-    return [p for p in papers if announced[p.pk] and since <= announced[p.pk] <= until]
+    return [p for p in papers if (day := announced[p.pk]) and since <= day <= until]

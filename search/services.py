@@ -106,7 +106,7 @@ def _drop_temp_tables(cursor: CursorWrapper) -> None:
 
 def _stage(cursor: CursorWrapper, *, paper_ids: list[int] | None) -> tuple[int, int, int]:
     """Temp tables of what changes; returns (papers in scope, to index, to remove)."""
-    scope = {"all": paper_ids is None, "ids": list(paper_ids or [])}
+    scope: dict[str, Any] = {"all": paper_ids is None, "ids": list(paper_ids or [])}
     cursor.execute(
         "SELECT count(*) FROM papers_paper p WHERE %(all)s OR p.id = ANY(%(ids)s::bigint[])",
         scope,
@@ -147,7 +147,7 @@ def _apply_documents(cursor: CursorWrapper) -> int:
         " coalesce(array_length(u.positions, 1), 1) AS tf"
         " FROM bm25_in_docs i CROSS JOIN LATERAL unnest(i.vector) AS u"
     )
-    incoming = cursor.rowcount
+    incoming: int = cursor.rowcount
     cursor.execute(
         "CREATE TEMP TABLE bm25_df_delta AS SELECT lexeme, sum(delta)::int AS delta FROM ("
         " SELECT p.lexeme, -1 AS delta FROM search_bm25posting p"
@@ -315,4 +315,5 @@ def _is_bulk_load(cursor: CursorWrapper, *, incoming: int) -> bool:
         "SELECT greatest(reltuples, 0)::bigint FROM pg_class"
         " WHERE oid = 'search_bm25posting'::regclass"
     )
-    return incoming >= cursor.fetchone()[0]
+    (estimate,) = cursor.fetchone()
+    return bool(incoming >= estimate)

@@ -7,9 +7,11 @@ from django.urls import reverse
 from django.views.decorators.http import require_GET, require_POST
 from django.views.decorators.vary import vary_on_headers
 
+from digest.lib.request_types import AuthenticatedHttpRequest, HtmxHttpRequest
 from search import saved
 from search.forms import SearchForm
-from search.selectors import SearchQueryError, SearchResults, search_papers
+from search.query import SearchQueryError
+from search.selectors import SearchResults, search_papers
 from search.serializers import results_as_json
 
 
@@ -25,7 +27,7 @@ def _run(request: HttpRequest) -> tuple[SearchForm, SearchResults | None, str]:
 
 @require_GET
 @vary_on_headers("HX-Request")
-def search_page(request: HttpRequest) -> HttpResponse:
+def search_page(request: HtmxHttpRequest) -> HttpResponse:
     form, results, error = _run(request)
     if results is not None and results.arxiv_id:
         return redirect(reverse("paper", args=[results.arxiv_id]))
@@ -37,7 +39,7 @@ def search_page(request: HttpRequest) -> HttpResponse:
 @require_GET
 def search_api(request: HttpRequest) -> JsonResponse:
     _, results, error = _run(request)
-    if error:
+    if error or results is None:
         return JsonResponse({"error": error}, status=400)
     return JsonResponse(results_as_json(results, request=request))
 
@@ -47,7 +49,7 @@ def search_api(request: HttpRequest) -> JsonResponse:
 
 @require_POST
 @login_required
-def search_save(request: HttpRequest) -> HttpResponse:
+def search_save(request: AuthenticatedHttpRequest) -> HttpResponse:
     try:
         saved.saved_search_save(
             user=request.user, q=request.POST.get("q", ""), categories=request.POST.get("cat", "")
@@ -59,14 +61,16 @@ def search_save(request: HttpRequest) -> HttpResponse:
 
 @require_GET
 @login_required
-def saved_searches(request: HttpRequest) -> HttpResponse:
+def saved_searches(request: AuthenticatedHttpRequest) -> HttpResponse:
     context = {"searches": saved.saved_searches_of(user=request.user)}
     return render(request, "search/saved.html", context)
 
 
 @require_POST
 @login_required
-def saved_search_change(request: HttpRequest, saved_id: int, action: str) -> HttpResponse:
+def saved_search_change(
+    request: AuthenticatedHttpRequest, saved_id: int, action: str
+) -> HttpResponse:
     change = {"rotate": saved.saved_search_feed_rotate, "delete": saved.saved_search_delete}
     if action not in change or not change[action](user=request.user, saved_id=saved_id):
         raise Http404("No such saved search.")
