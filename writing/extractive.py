@@ -24,6 +24,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from papers.text import latex_to_text, split_sentences
+from writing.grounding import STOP_WORDS
 
 ROLES = ("problem", "contribution", "method", "result", "enables")
 
@@ -139,6 +140,8 @@ def standalone(text: str, *, name: str = "") -> str | None:
         stripped = _SELF_REFERENCE.sub(name, stripped, count=1)
     if _DANGLING.match(stripped) or len(stripped) > _MAX_SENTENCE or len(stripped) < 25:
         return None
+    if not re.search(r"[.!?][\"')\]]*$", stripped):  # arXiv's last sentence often has none
+        stripped += "."
     return third_person(stripped)
 
 
@@ -268,7 +271,8 @@ def section_from_abstract(abstract: str) -> Section:
     contribution = chosen[0][0].index if chosen[0] else len(sentences)
     # The problem comes before the contribution, as in the abstract itself.
     problem = _pick([s for s in sentences if s.index < contribution], "problem", used)
-    if problem is None and contribution > 0 and standalone(sentences[0].text):
+    first = sentences[0]
+    if problem is None and contribution > 0 and first.index not in used and standalone(first.text):
         problem = sentences[0]
     if problem is not None:
         used.add(problem.index)
@@ -328,7 +332,7 @@ def shared_terms(texts: Sequence[str], *, minimum: int = 2) -> list[tuple[str, i
     for text in texts:
         words = _WORD.findall(text)
         surface.update(words)
-        per_text.append({w.casefold() for w in words if w.casefold() not in _GENERIC})
+        per_text.append({w.casefold() for w in words if w.casefold() not in _GENERIC | STOP_WORDS})
     counts = Counter(word for words in per_text for word in words)
     forms: dict[str, str] = {}
     for form, _ in surface.most_common():
