@@ -128,13 +128,28 @@ _PROMPTS = Path(__file__).resolve().parent.parent / "templates" / "prompts"
 def check(
     *,
     text: str,
-    sources: Sequence[grounding.Source],
+    sources: Sequence[grounding.Source] | None,
     stale_themes: Iterable[str] = (),
     site_text: str = "",
 ) -> list[Flag]:
-    """Every finding in ``text`` against ``sources`` (one paper's, or the draft's)."""
+    """Every finding in ``text`` against ``sources`` (one paper's, or the draft's).
+
+    ``sources`` None: an editor's free text with nothing to check facts against; only what
+    needs no source is checked. ``site_text``: names the draft itself may use (its theme).
+    """
+    if sources is None:
+        prose = grounding.plain(_without_link_lines(text))
+        return _unique(
+            [
+                *_repetition(prose),
+                *_truncated(text),
+                *_echo(prose),
+                *_labels(text, ""),
+                *_stale(text, stale_themes),
+            ]
+        )
     haystack = grounding.normalize("\n".join(s.text for s in sources) + "\n" + site_text)
-    prose = grounding.plain(text)
+    prose = grounding.plain(_without_link_lines(text))
     flags = [
         _year_kind(f)
         for f in grounding.fact_flags(text=text, sources=sources)
@@ -142,18 +157,31 @@ def check(
     ]
     flags += _unknown(_VENUE, prose, haystack, "venue", "venue found in no source")
     flags += _unknown(_ORGANISATION, prose, haystack, "organisation", "organisation in no source")
-    flags += _names(prose, haystack)
+    titles = " ".join(str(f["text"]) for f in flags if f["kind"] == "title")
+    flags += [f for f in _names(prose, haystack) if str(f["text"]) not in titles]
     flags += _flips(prose, sources)
     flags += _repetition(prose)
     flags += _truncated(text)
     flags += _echo(prose)
-    flags += [
-        _flag("label", m[0], "an editor's label, not for readers") for m in _LABEL.finditer(text)
-    ]
-    for theme in stale_themes:
-        if theme.strip() and re.search(rf"\b{re.escape(theme.strip())}\b", text, re.IGNORECASE):
-            flags.append(_flag("stale_theme", theme, "a theme this draft no longer has"))
+    flags += _labels(text, haystack)
+    flags += _stale(text, stale_themes)
     return _unique(flags)
+
+
+def _labels(text: str, haystack: str) -> list[Flag]:
+    return [
+        _flag("label", m[0], "an editor's label, not for readers")
+        for m in _LABEL.finditer(text)
+        if not (haystack and _contains(haystack, m[0]))
+    ]
+
+
+def _stale(text: str, themes: Iterable[str]) -> list[Flag]:
+    return [
+        _flag("stale_theme", theme, "a theme this draft no longer has")
+        for theme in themes
+        if theme.strip() and re.search(rf"\b{re.escape(theme.strip())}\b", text, re.IGNORECASE)
+    ]
 
 
 def _flag(kind: str, text: str, message: str) -> Flag:
@@ -265,6 +293,11 @@ def _truncated(text: str) -> list[Flag]:
         elif ending.count("(") > ending.count(")"):
             flags.append(_flag("truncated", ending[-120:], "a bracket is never closed"))
     return flags
+
+
+def _without_link_lines(text: str) -> str:
+    """The prose: the links line under a section ("Paper: [arXiv:…] · Code: <…>") left out."""
+    return "\n".join(line for line in text.splitlines() if not _is_link_line(line.strip()))
 
 
 def _is_link_line(line: str) -> bool:

@@ -312,6 +312,7 @@ def note_from_abstract(
 # --- the front: intro and overview ------------------------------------------------------
 
 _GENERIC_WORDS = """
+million billion trillion thousand hundred token tokens times even without
 model models language large learning based using data method methods approach task
 tasks results performance framework system systems paper work study new propose
 proposed show existing across multiple different training neural network networks
@@ -366,7 +367,11 @@ def intro_text(*, theme: str, paper_texts: Sequence[str], trending_count: int | 
     shared = [(t, n) for t, n in shared_terms(paper_texts) if t.casefold() not in theme.casefold()]
     if shared and total > 1:
         (first, n1), *rest = shared
-        clause = f"{count_word(n1).capitalize()} of the {count_word(total)} papers"
+        clause = (
+            ("Both papers" if total == 2 else f"All {count_word(total)} papers")
+            if n1 == total
+            else f"{count_word(n1).capitalize()} of the {count_word(total)} papers"
+        )
         clause += f" deal with {first}"
         if rest and rest[0][1] >= 2:
             clause += f", {count_word(rest[0][1])} with {rest[0][0]}"
@@ -400,7 +405,9 @@ def overview_text(*, paper_count: int, topics: Sequence[TopicFact]) -> str:
         else "This week, the largest topics were "
     )
     parts = [lead + _series(named) + "."]
-    new = [t.name for t in topics if t.previous_size is None]
+    # "New" only means something when the week before was clustered too.
+    history = any(t.previous_size is not None for t in topics)
+    new = [t.name for t in topics if t.previous_size is None] if history else []
     grown = [t for t in topics if t.previous_size is not None and t.size > t.previous_size]
     if new:
         parts.append(f"New this week: {_series(new[:2])}.")

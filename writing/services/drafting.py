@@ -30,7 +30,7 @@ from digest.lib.tasks import TaskRef
 from papers.models import Paper, Topic, TopicPaper, TopicWeek, TrendingSignal
 from papers.services.topics import week_start_of
 from papers.trending import trending_papers
-from writing import extractive, grounding
+from writing import checking, extractive, grounding
 from writing.models import Draft, DraftItem, LLMCall
 from writing.services.revisions import draft_bump, revision_record
 
@@ -108,9 +108,8 @@ def week_end(week_start: date) -> date:
 
 
 def roundup_title(*, week_start: date, theme: str) -> str:
-    """ "AI Research Roundup YY.MM.DD - Theme", dated the Friday of the week."""
-    friday = week_start + timedelta(days=4)
-    return f"AI Research Roundup {friday:%y.%m.%d} - {theme}"
+    """A draft's automatic title: its theme (the log adds its number, the page its date)."""
+    return theme
 
 
 def theme_choose(*, week_start: date, item_count: int) -> ThemeChoice:
@@ -358,7 +357,13 @@ def _write_item(writer: Writer, item: DraftItem) -> None:
             name=written.name,
         )
     note_md = f"{note} [Read more]({paper_page_url(paper=paper)})"
-    evidence, flags = item_grounding(paper=paper, section_md=section_md, pulse_note=note_md)
+    evidence, flags = item_grounding(
+        paper=paper,
+        section_md=section_md,
+        pulse_note=note_md,
+        theme=writer.draft.theme,
+        stale_themes=writer.draft.previous_themes,
+    )
     with transaction.atomic():
         # Only a still-pending item is written: an editor's text is never replaced.
         written = DraftItem.objects.filter(pk=item.pk, origin=DraftItem.Origin.PENDING).update(
@@ -398,14 +403,50 @@ def _with_links(section: str, paper: Paper, code: str) -> str:
 
 
 def item_grounding(
-    *, paper: Paper, section_md: str, pulse_note: str
+    *,
+    paper: Paper | None,
+    section_md: str,
+    pulse_note: str,
+    theme: str = "",
+    stale_themes: Sequence[str] = (),
 ) -> tuple[list[dict[str, object]], list[dict[str, object]]]:
-    """The evidence of each sentence of the section and the flags of section and note."""
-    source = paper_source(paper=paper)
+    """The evidence of each sentence of the section, and the checker's findings.
+
+    A free-form item (no paper) has no sources: only what needs none is checked
+    (repetition, truncation, prompt echo, labels, stale themes).
+    """
+    text = f"{section_md}\n\n{pulse_note}"
+    if paper is None:
+        return [], checking.check(text=text, sources=None, stale_themes=stale_themes)
     body = _LINK_LINE.sub("", section_md)  # links are checked as facts, not as prose
     evidence = grounding.evidence_for(section=body, abstract=paper.abstract_text)
-    flags = grounding.fact_flags(text=f"{section_md}\n\n{pulse_note}", sources=[source])
+    flags = checking.check(
+        text=text,
+        sources=[paper_source(paper=paper)],
+        stale_themes=stale_themes,
+        site_text=theme,
+    )
     return evidence, flags + grounding.weak_support_flags(evidence)
+
+
+def front_flags(*, draft: Draft) -> list[dict[str, object]]:
+    """The checker's findings in the intro, the Pulse overview and the closing paragraph."""
+    items = list(draft.items.select_related("paper").filter(paper__isnull=False))
+    topics = _week_topics(draft.week_start)
+    sources = [paper_source(paper=item.paper) for item in items] + [_topics_source(topics)]
+    # The theme, the topics' names and the site's own words ("trending ... on Hugging Face").
+    names = " ".join([draft.theme, *(t.display_label for t in topics), "Hugging Face"])
+    flags = checking.check(
+        text=f"{draft.intro}\n\n{draft.pulse_overview}",
+        sources=sources,
+        stale_themes=draft.previous_themes,
+        site_text=names,
+    )
+    if draft.closing.strip():  # the editor's own words: checked for what needs no source
+        flags += checking.check(
+            text=draft.closing, sources=None, stale_themes=draft.previous_themes
+        )
+    return [f | {"where": "front"} for f in flags]
 
 
 def extractive_section(*, abstract: str) -> str:
@@ -421,8 +462,12 @@ def extractive_note(*, abstract: str) -> str:
 
 def _write_front(writer: Writer) -> None:
     draft = Draft.objects.get(pk=writer.draft.pk)
-    items = list(draft.items.select_related("paper").order_by("position"))
-    titles = [item.paper.title_text for item in items]
+    items = [
+        item
+        for item in draft.items.select_related("paper").order_by("position")
+        if item.paper is not None
+    ]
+    titles = [item.paper.title_text for item in items if item.paper is not None]
     topics = _week_topics(draft.week_start)
     intro = (
         draft.intro
@@ -442,9 +487,8 @@ def _write_front(writer: Writer) -> None:
         )
         or extractive_overview(week_start=draft.week_start, topics=topics)
     )
-    sources = [paper_source(paper=item.paper) for item in items] + [_topics_source(topics)]
-    flags = grounding.fact_flags(text=f"{intro}\n\n{overview}", sources=sources)
-    flags = [f | {"where": "front"} for f in flags]
+    draft.intro, draft.pulse_overview = intro, overview
+    flags = front_flags(draft=draft)
     Draft.objects.filter(pk=draft.pk).update(
         intro=intro,
         pulse_overview=overview,
