@@ -58,11 +58,11 @@ def _run(task: Any, source: str, params: dict[str, Any] | None) -> int | None:
         return None
     if run.status == HarvestRun.Status.FAILED:
         raise task.retry(exc=HarvestFailed(run.error), countdown=_backoff(task.request.retries))
-    return run.pk
+    return run.id
 
 
 def _backoff(retries: int) -> int:
-    return min(3600, 60 * 2**retries)
+    return int(min(3600, 60 * 2**retries))
 
 
 @shared_task(name="papers.tasks.harvest_arxiv", **HARVEST_TASK_OPTIONS)

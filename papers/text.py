@@ -76,7 +76,8 @@ _SUP = str.maketrans("0123456789+-=()in", "⁰¹²³⁴⁵⁶⁷⁸⁹⁺⁻⁼�
 def _render_span(span: str) -> str:
     escaped = _UNESCAPED_SPECIAL.sub(r"\\\1", span)
     try:
-        return _converter.latex_to_text(escaped)
+        text: str = _converter.latex_to_text(escaped)
+        return text
     except Exception:  # pylatexenc raises assorted errors on malformed markup
         return span
 

@@ -42,7 +42,8 @@ _md.core.ruler.push("heading_ids", _heading_ids)
 
 def render_markdown(text: str) -> str:
     """Safe HTML for Markdown written by a model or an editor."""
-    return _md.render(text)
+    html: str = _md.render(text)
+    return html
 
 
 def anchor(text: str) -> str:

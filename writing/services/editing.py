@@ -11,7 +11,7 @@ import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 
-from django.contrib.auth.models import AbstractBaseUser
+from django.contrib.auth.models import User
 from django.db import transaction
 from django.db.models import Max
 
@@ -47,9 +47,7 @@ def _editable(draft_id: int, expected_version: int) -> Draft:
     return draft
 
 
-def draft_save(
-    *, draft_id: int, expected_version: int, changes: DraftChanges, user: AbstractBaseUser
-) -> Draft:
+def draft_save(*, draft_id: int, expected_version: int, changes: DraftChanges, user: User) -> Draft:
     """Save an editor's edits, then run the checker over the whole draft; one revision.
 
     A new theme flows into the automatic title and into every place the intro and the
@@ -93,9 +91,7 @@ def _retheme(text: str, old: str, new: str) -> str:
     return re.sub(rf"\b{re.escape(old)}\b", new, text)
 
 
-def _save_item(
-    draft: Draft, item: DraftItem, changes: DraftChanges, user: AbstractBaseUser
-) -> None:
+def _save_item(draft: Draft, item: DraftItem, changes: DraftChanges, user: User) -> None:
     section = changes.sections.get(item.pk, item.section_md).replace("\r\n", "\n")
     note = changes.notes.get(item.pk, item.pulse_note).replace("\r\n", "\n")
     heading = changes.headings.get(item.pk, item.heading).strip()
@@ -121,7 +117,7 @@ def _save_item(
         item.save()
 
 
-def _recheck_front(draft: Draft, *, user: AbstractBaseUser | None) -> None:
+def _recheck_front(draft: Draft, *, user: User | None) -> None:
     """Findings of intro, overview and closing; an acceptance holds while they stay the same."""
     flags = front_flags(draft=draft)
     accepted = draft.flags_acknowledged_by if flags == draft.flags else None
@@ -131,7 +127,7 @@ def _recheck_front(draft: Draft, *, user: AbstractBaseUser | None) -> None:
 
 
 def _structural(
-    draft_id: int, expected_version: int, user: AbstractBaseUser, note: str,
+    draft_id: int, expected_version: int, user: User, note: str,
     change: Callable[[Draft], None],
 ) -> Draft:  # fmt: skip
     with transaction.atomic():
@@ -148,7 +144,7 @@ def _renumber(draft: Draft, order: list[int]) -> None:
 
 
 def item_move(
-    *, draft_id: int, expected_version: int, item_id: int, offset: int, user: AbstractBaseUser
+    *, draft_id: int, expected_version: int, item_id: int, offset: int, user: User
 ) -> Draft:
     """Move an item ``offset`` places (-1 up, +1 down), clamped to the list."""
 
@@ -161,9 +157,7 @@ def item_move(
     return _structural(draft_id, expected_version, user, "reordered", change)
 
 
-def item_remove(
-    *, draft_id: int, expected_version: int, item_id: int, user: AbstractBaseUser
-) -> Draft:
+def item_remove(*, draft_id: int, expected_version: int, item_id: int, user: User) -> Draft:
     def change(draft: Draft) -> None:
         DraftItem.objects.filter(pk=item_id, draft=draft).delete()
         _renumber(draft, list(draft.items.order_by("position").values_list("pk", flat=True)))
@@ -171,9 +165,7 @@ def item_remove(
     return _structural(draft_id, expected_version, user, "removed a paper", change)
 
 
-def item_add(
-    *, draft_id: int, expected_version: int, paper: Paper, user: AbstractBaseUser
-) -> Draft:
+def item_add(*, draft_id: int, expected_version: int, paper: Paper, user: User) -> Draft:
     """Append a paper (pending: the drafting task writes its section)."""
 
     def change(draft: Draft) -> None:
@@ -186,9 +178,7 @@ def item_add(
     return _structural(draft_id, expected_version, user, f"added {paper.arxiv_id}", change)
 
 
-def item_regenerate(
-    *, draft_id: int, expected_version: int, item_id: int, user: AbstractBaseUser
-) -> Draft:
+def item_regenerate(*, draft_id: int, expected_version: int, item_id: int, user: User) -> Draft:
     """Mark one section to be written again; the drafting task replaces it."""
 
     def change(draft: Draft) -> None:
@@ -205,7 +195,7 @@ def item_add_freeform(
     heading: str,
     body_md: str,
     position: int | None,
-    user: AbstractBaseUser,
+    user: User,
 ) -> Draft:
     """Add a free-form item (news, a project update) at ``position`` (None: at the end)."""
 
