@@ -74,12 +74,25 @@ SWAPS = [
     ("best", "worst"), ("improved", "degraded"), ("reducing", "increasing"),
     ("improving", "degrading"), ("strong", "weak"),
 ]  # fmt: skip
-NEGATABLE = [
-    (r"\b(is|are|was|were|can)\b", lambda m: "cannot" if m[1] == "can" else f"{m[1]} not"),
+
+
+def _negate_be(m: re.Match[str]) -> str:
+    return "cannot" if m[1] == "can" else f"{m[1]} not"
+
+
+def _negate_third_person(m: re.Match[str]) -> str:
+    return f"does not {m[1][:-1]}"
+
+
+def _negate_plural(m: re.Match[str]) -> str:
+    return f"do not {m[1]}"
+
+
+NEGATABLE: list[tuple[str, Callable[[re.Match[str]], str]]] = [
+    (r"\b(is|are|was|were|can)\b", _negate_be),
     (r"\b(improves|outperforms|achieves|reduces|enables|shows|yields|reaches)\b",
-     lambda m: f"does not {m[1][:-1] if not m[1].endswith('ies') else m[1][:-3] + 'y'}"),
-    (r"\b(improve|outperform|achieve|reduce|enable|show|yield|reach)\b",
-     lambda m: f"do not {m[1]}"),
+     _negate_third_person),
+    (r"\b(improve|outperform|achieve|reduce|enable|show|yield|reach)\b", _negate_plural),
 ]  # fmt: skip
 
 
@@ -347,7 +360,7 @@ def evaluate(bench: Benchmark, split: str, papers: list[Paper], per_kind: int, s
             for c in [c for c in mine if c not in caught][:2]:
                 print(f"    missed {kind}: {c.text[:160]!r}")
     sentences = flagged = 0
-    examples = []
+    examples: list[tuple[str, str]] = []
     for case in clean_texts(papers, rng):
         found = [f for f in _findings(case, papers) if f.get("blocking")]
         for sentence in _sentences(case.text):
@@ -357,7 +370,7 @@ def evaluate(bench: Benchmark, split: str, papers: list[Paper], per_kind: int, s
             ]
             if hits:
                 flagged += 1
-                examples.append((hits[0]["kind"], hits[0]["text"]))
+                examples.append((str(hits[0]["kind"]), str(hits[0]["text"])))
     bench.record(f"{split}_clean_sentences", sentences)
     bench.record(f"{split}_false_positive_share", flagged / max(1, sentences), unit="sentences")
     if split == "dev":

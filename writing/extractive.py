@@ -279,10 +279,10 @@ def section_from_abstract(abstract: str) -> Section:
         chosen[0].insert(0, problem)
     if not chosen[0]:  # no cue says what the paper does: its first "We ..." or first one
         free = [s for s in sentences if standalone(s.text) and s.index not in used]
-        first = next((s for s in free if s.text.startswith("We ")), free[0] if free else None)
-        if first is not None:
-            used.add(first.index)
-            chosen[0].append(first)
+        fallback = next((s for s in free if s.text.startswith("We ")), free[0] if free else None)
+        if fallback is not None:
+            used.add(fallback.index)
+            chosen[0].append(fallback)
     definitions = acronym_definitions(" ".join(s.text for s in sentences))
     flat = [standalone(s.text, name=name) or s.text for paragraph in chosen for s in paragraph]
     rewritten = iter(_vary_subjects(introduce_acronyms(flat, definitions)))

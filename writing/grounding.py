@@ -195,7 +195,7 @@ def _stem(word: str) -> str:
 def evidence_for(*, section: str, abstract: str) -> list[dict[str, object]]:
     """For each sentence of ``section``, the abstract sentence it rests on and how well."""
     candidates = [(span, content_words(span.text)) for span in split_sentences(abstract)]
-    evidence = []
+    evidence: list[dict[str, object]] = []
     for sentence in split_sentences(plain(section)):
         words = content_words(sentence.text)
         if len(words) < 3:  # a link line, "Code:", a stray fragment: nothing to ground

@@ -266,7 +266,7 @@ def item_add(request: AuthenticatedHttpRequest, draft_id: int) -> HttpResponse:
 
 @require_POST
 @editor_required()
-def item_add_freeform(request: HttpRequest, draft_id: int) -> HttpResponse:
+def item_add_freeform(request: AuthenticatedHttpRequest, draft_id: int) -> HttpResponse:
     get_object_or_404(Draft, pk=draft_id)
     form = FreeformItemForm(request.POST)
     if not form.is_valid():

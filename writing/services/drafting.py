@@ -284,6 +284,8 @@ def _automatic_theme(draft: Draft) -> str:
 def _name_theme(writer: Writer) -> None:
     draft = writer.draft
     topic = draft.theme_topic
+    if topic is None:
+        return
     titles = list(draft.items.order_by("position").values_list("paper__title_text", flat=True))
     prompt = render_prompt("draft_theme", keywords=", ".join(topic.keywords[:8]), titles=titles)
     answer = writer.complete(purpose="theme", prompt=prompt, max_tokens=16)
@@ -326,7 +328,10 @@ def _code_link(paper: Paper) -> str:
 
 
 def _write_item(writer: Writer, item: DraftItem) -> None:
-    paper, code = item.paper, _code_link(item.paper)
+    paper = item.paper
+    if paper is None:  # a free-form item is the editor's own; nothing to write
+        return
+    code = _code_link(paper)
     context = {
         "title": paper.title_text,
         "url": paper.abs_url,
@@ -347,14 +352,14 @@ def _write_item(writer: Writer, item: DraftItem) -> None:
         item=item,
     )
     origin = DraftItem.Origin.LLM if section else DraftItem.Origin.EXTRACTIVE
-    written = extractive.section_from_abstract(paper.abstract_text)
-    section_md = _with_links(section or written.markdown, paper, code)
+    drafted = extractive.section_from_abstract(paper.abstract_text)
+    section_md = _with_links(section or drafted.markdown, paper, code)
     if note is None:
         note = extractive.note_from_abstract(
             paper.abstract_text,
-            section_used=written.used,
+            section_used=drafted.used,
             extra=_ai_summary(paper),
-            name=written.name,
+            name=drafted.name,
         )
     note_md = f"{note} [Read more]({paper_page_url(paper=paper)})"
     evidence, flags = item_grounding(
@@ -431,9 +436,9 @@ def item_grounding(
 
 def front_flags(*, draft: Draft) -> list[dict[str, object]]:
     """The checker's findings in the intro, the Pulse overview and the closing paragraph."""
-    items = list(draft.items.select_related("paper").filter(paper__isnull=False))
+    papers = [i.paper for i in draft.items.select_related("paper") if i.paper is not None]
     topics = _week_topics(draft.week_start)
-    sources = [paper_source(paper=item.paper) for item in items] + [_topics_source(topics)]
+    sources = [paper_source(paper=paper) for paper in papers] + [_topics_source(topics)]
     # The theme, the topics' names and the site's own words ("trending ... on Hugging Face").
     names = " ".join([draft.theme, *(t.display_label for t in topics), "Hugging Face"])
     flags = checking.check(
@@ -516,7 +521,7 @@ def _topics_source(topics: Sequence[Topic]) -> grounding.Source:
 
 def extractive_intro(*, draft: Draft, items: Sequence[DraftItem]) -> str:
     """The theme, what the items share, and popularity only where the week has trending data."""
-    texts = [f"{i.paper.title_text} {i.paper.abstract_text}" for i in items]
+    texts = [f"{i.paper.title_text} {i.paper.abstract_text}" for i in items if i.paper]
     end = week_end(draft.week_start)
     trending_ids = set(
         TrendingSignal.objects.filter(day__gte=draft.week_start, day__lte=end).values_list(

@@ -11,6 +11,7 @@ The email edition is enqueued only once the log is committed.
 from __future__ import annotations
 
 import logging
+from collections.abc import Mapping
 from datetime import datetime
 
 from django.conf import settings
@@ -71,7 +72,7 @@ def publish_blockers(*, draft: Draft) -> list[str]:
     return reasons
 
 
-def _finding(flag: dict[str, object]) -> str:
+def _finding(flag: Mapping[str, object]) -> str:
     return f"{flag['text']} ({flag['kind']})"
 
 
