@@ -171,8 +171,9 @@ def queue_embeddings() -> list[str]:
 )
 def compute_topics(week: str | None = None) -> dict[str, Any]:
     """Recompute a week's topics (``"2026-W23"``; default: the week of yesterday, UTC)."""
-    from papers.services.topics import topics_compute, week_label, week_parse
+    from papers.services.topics import topics_compute
     from papers.topics.naming import topic_writers
+    from papers.weeks import week_label, week_parse
 
     start = week_parse(week) if week else timezone.now().date() - timedelta(days=1)
     writers = topic_writers()  # None without a model: keyword labels, counts overview

@@ -22,9 +22,9 @@ from digest.lib.request_types import AuthenticatedHttpRequest, HtmxHttpRequest
 from digest.lib.visitors import network_of
 from papers.citations import bibtex_file, ris_file
 from papers.models import Paper
-from papers.services.topics import TopicsError, week_parse
 from papers.topics.selectors import pulse_for_week, topic_get, topic_page
 from papers.trending import WINDOWS, TrendingQuery, trending_formula, trending_papers
+from papers.weeks import WeekError, week_parse
 from reader import foryou, selectors, services
 from reader.forms import CATEGORY_CODE, FollowForm, ListQuery, SignupForm, page_number
 from reader.models import Feedback
@@ -134,7 +134,7 @@ def _viewer(request: HtmxHttpRequest) -> services.Viewer:
 def pulse(request: HtmxHttpRequest, week: str | None = None) -> HttpResponse:
     try:
         week_start = week_parse(week) if week else None
-    except TopicsError as error:
+    except WeekError as error:
         raise Http404(str(error)) from error
     data = pulse_for_week(week_start=week_start)
     if data is None and week_start is not None:

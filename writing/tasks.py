@@ -14,7 +14,7 @@ from django.utils import timezone
 
 from digest.lib.llm import llm_client
 from digest.lib.tasks import DATABASE_ERRORS
-from papers.services.topics import week_start_of
+from papers.weeks import week_start_of
 from writing.models import Draft
 from writing.services import drafting, publishing
 

@@ -148,10 +148,8 @@ def query_encoder() -> QueryEncoder:
 
 def share_cores_among(*, processes: int) -> None:
     """Tell this process that ``processes`` processes on this machine (a Celery prefork
-    pool) may encode at once, so that torch takes its share of the cores, not all of them.
-
-    Measured here (2 cores, 200 abstracts): two processes of two threads each encode
-    16-19 documents per second, two of one thread 23-25.
+    pool) may encode at once, so that torch takes its share of the cores, not all of them:
+    processes whose threads outnumber the cores slow each other down (docs/measurements.md).
     """
     global _processes_sharing_cores
     _processes_sharing_cores = max(1, processes)

@@ -28,8 +28,8 @@ from digest.lib.llm import LLMBudgetExceeded, LLMClient, LLMError, TokenBudget, 
 from digest.lib.safe_html import link_href
 from digest.lib.tasks import TaskRef
 from papers.models import Paper, Topic, TopicPaper, TopicWeek, TrendingSignal
-from papers.services.topics import week_start_of
 from papers.trending import trending_papers
+from papers.weeks import week_end, week_start_of
 from writing import extractive, grounding
 from writing.models import Draft, DraftItem, LLMCall
 from writing.services.revisions import draft_bump, revision_record
@@ -101,10 +101,6 @@ class Writer:
 
 
 # --- choosing ---------------------------------------------------------------------------
-
-
-def week_end(week_start: date) -> date:
-    return week_start + timedelta(days=6)
 
 
 def roundup_title(*, week_start: date, theme: str) -> str:
