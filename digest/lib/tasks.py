@@ -10,16 +10,10 @@ from celery import current_app
 from celery.signals import worker_init, worker_shutting_down
 from django.db import InterfaceError, OperationalError, transaction
 
-# A task that lost its database connection (a restart, a failover) retries with backoff;
-# the services it calls are idempotent, so a retry redoes nothing twice.
-DATABASE_RETRY: dict[str, Any] = {
-    "acks_late": True,
-    "autoretry_for": (OperationalError, InterfaceError),
-    "max_retries": 5,
-    "retry_backoff": 30,
-    "retry_backoff_max": 900,
-    "retry_jitter": True,
-}
+# The database went away (a restart, a failover): worth retrying. Every task lists these
+# in its decorator's autoretry_for; the services it calls are idempotent, so a retry
+# redoes nothing twice.
+DATABASE_ERRORS: tuple[type[Exception], ...] = (OperationalError, InterfaceError)
 
 
 @dataclass(frozen=True)

@@ -27,7 +27,7 @@ def app_write_folders() -> list[Path]:
     ]
     for key, value in settings.CELERY_BROKER_TRANSPORT_OPTIONS.items():
         if key.endswith("_folder") or key.startswith("data_folder"):
-            folders.append(Path(value))
+            folders.append(Path(str(value)))
     backend = str(getattr(settings, "CELERY_RESULT_BACKEND", "") or "")
     if backend.startswith("file://"):
         folders.append(Path(backend.removeprefix("file://")))

@@ -80,13 +80,14 @@ class TorchEncoder:
 
     def _encode(self, texts: list[str]) -> np.ndarray:
         with self._autocast():
-            return self.model.encode(
+            vectors: np.ndarray = self.model.encode(
                 texts,
                 batch_size=self.batch_size,
                 normalize_embeddings=True,
                 convert_to_numpy=True,
                 show_progress_bar=False,
             )
+        return vectors
 
     def _autocast(self) -> AbstractContextManager[Any]:
         if self.precision != "bf16":
@@ -131,13 +132,13 @@ def encode_query(text: str) -> np.ndarray:
         if vector is not None:
             _query_vectors.move_to_end(key)
             return vector
-    vector = _checked(query_encoder().encode([key[1]]))[0]
-    vector.setflags(write=False)  # shared by every later search for the same words
+    encoded: np.ndarray = _checked(query_encoder().encode([key[1]]))[0]
+    encoded.setflags(write=False)  # shared by every later search for the same words
     with _lock:
-        _query_vectors[key] = vector
+        _query_vectors[key] = encoded
         while len(_query_vectors) > QUERY_VECTOR_CACHE_SIZE:
             _query_vectors.popitem(last=False)
-    return vector
+    return encoded
 
 
 def clear_query_vector_cache() -> None:
@@ -179,10 +180,8 @@ def query_encoder() -> QueryEncoder:
 
 def share_cores_among(*, processes: int) -> None:
     """Tell this process that ``processes`` processes on this machine (a Celery prefork
-    pool) may encode at once, so that torch takes its share of the cores, not all of them.
-
-    Measured here (2 cores, 200 abstracts): two processes of two threads each encode
-    16-19 documents per second, two of one thread 23-25.
+    pool) may encode at once, so that torch takes its share of the cores, not all of them:
+    processes whose threads outnumber the cores slow each other down (docs/measurements.md).
     """
     global _processes_sharing_cores
     _processes_sharing_cores = max(1, processes)
@@ -191,8 +190,9 @@ def share_cores_among(*, processes: int) -> None:
 def torch_threads() -> int:
     """Torch CPU threads for this process: EMBEDDING_TORCH_THREADS, else this process's share
     of the cores when it shares them (``share_cores_among``), else 0 (torch's default)."""
-    if settings.EMBEDDING_TORCH_THREADS > 0:
-        return settings.EMBEDDING_TORCH_THREADS
+    configured: int = settings.EMBEDDING_TORCH_THREADS
+    if configured > 0:
+        return configured
     if _processes_sharing_cores == 1:
         return 0
     return max(1, _usable_cores() // _processes_sharing_cores)

@@ -203,3 +203,18 @@ def test_healthz_reports_a_working_cache(celery_worker_process: object) -> None:
     body = Client().get("/healthz").json()
     assert body["cache"] == {"ok": True, "backend": "ResilientRedisCache", "breaker": "closed"}
     assert body["status"] == "ok"
+
+
+@pytest.mark.celery_worker
+def test_healthz_reports_an_unreachable_cache_as_degraded(
+    settings: Settings, celery_worker_process: object
+) -> None:
+    settings.CACHES = UNREACHABLE
+
+    response = Client().get("/healthz")
+
+    assert response.status_code == 200  # degraded, not down: pages are served without it
+    body = response.json()
+    assert body["status"] == "degraded"
+    assert body["cache"]["ok"] is False and body["cache"]["error"]
+    assert body["database"]["ok"] and body["workers"]["ok"]

@@ -126,6 +126,14 @@ def test_every_app_service_keeps_its_data_on_the_volume_the_image_gives_its_user
     assert f"--schedule {data_dir[1]}/" in command_of(stack["beat"])
 
 
+def test_the_stack_refuses_to_start_on_a_deploy_check_error(stack: dict[str, Any]) -> None:
+    migrate = command_of(stack["migrate"])
+    assert "manage.py check --deploy --fail-level ERROR && " in migrate
+    for name in APP_SERVICES - {"migrate"}:
+        condition = stack[name]["depends_on"]["migrate"]["condition"]
+        assert condition == "service_completed_successfully", name
+
+
 def test_the_web_healthcheck_runs_the_probe(stack: dict[str, Any]) -> None:
     assert stack["web"]["healthcheck"]["test"] == ["CMD", "python", "digest/health_probe.py"]
 
