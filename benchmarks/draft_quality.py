@@ -25,9 +25,13 @@ import re
 import statistics
 import time
 from datetime import date, timedelta
+from typing import TYPE_CHECKING
 
 from benchmarks.harness import Benchmark
 from benchmarks.scratch_db import scratch_database
+
+if TYPE_CHECKING:
+    from digest.lib.llm import LLMClient
 
 WEEK = date(2026, 6, 22)
 TOPIC_WEEKS = [date(2026, 6, 1), date(2026, 6, 8), date(2026, 6, 15), date(2026, 6, 22)]
@@ -58,12 +62,12 @@ def _store_vectors() -> None:
     )
 
 
-def _clients(wanted: list[str]) -> list[tuple[str, object | None]]:
+def _clients(wanted: list[str]) -> list[tuple[str, LLMClient | None]]:
     from django.conf import settings
 
     from digest.lib.llm import llm_client
 
-    clients: list[tuple[str, object | None]] = []
+    clients: list[tuple[str, LLMClient | None]] = []
     for name in wanted:
         if name == "extractive":
             clients.append((name, None))
@@ -96,9 +100,8 @@ def _section_words(markdown: str) -> int:
 
 
 def _measure(
-    bench: Benchmark, name: str, client: object | None, items: int, top10: set[int]
+    bench: Benchmark, name: str, client: LLMClient | None, items: int, top10: set[int]
 ) -> None:
-    from digest.lib.llm import LLMClient  # noqa: F401  (the client satisfies it)
     from writing import grounding
     from writing.models import Draft, LLMCall
     from writing.services import drafting
@@ -106,7 +109,7 @@ def _measure(
     Draft.objects.all().delete()
     started = time.perf_counter()
     draft = drafting.draft_prepare(week_start=WEEK, item_count=items)
-    draft = drafting.draft_write(draft_id=draft.pk, client=client)  # type: ignore[arg-type]
+    draft = drafting.draft_write(draft_id=draft.pk, client=client)
     elapsed = time.perf_counter() - started
     rows = list(draft.items.select_related("paper"))
     passing = [item for item in rows if not item.blocking_flags]

@@ -1,4 +1,4 @@
-"""Search latency per mode at scale, through ``search.hybrid.search_papers``.
+"""Search latency per mode at scale, through ``search.selectors.search_papers``.
 
 The corpus is the 6,633 real sample papers replicated to ``--papers`` under unused ids
 (2699.xxxxxx), each replica's title and abstract perturbed (10% of the words dropped,
@@ -47,7 +47,7 @@ def load_vectors(
     from django.conf import settings
     from django.db import connection
 
-    from search.fusion import vector_literal
+    from search.vectors import vector_literal
 
     if vectors is None:
         from benchmarks.topic_quality import sample_docs, sample_embeddings
@@ -83,7 +83,7 @@ def load_vectors(
 
 def run_queries(bench: Benchmark, queries: list[str], *, profile: bool = False) -> None:
     from papers.embeddings.encoder import clear_query_vector_cache
-    from search.hybrid import SearchRequest, search_papers
+    from search.selectors import SearchRequest, search_papers
 
     search_papers(request=SearchRequest(q="warm up the query encoder"))
     for mode in ("keyword", "semantic", "hybrid"):
@@ -100,7 +100,7 @@ def run_queries(bench: Benchmark, queries: list[str], *, profile: bool = False) 
 
 
 def _timed_searches(queries: list[str], *, mode: str) -> list[float]:
-    from search.hybrid import SearchRequest, search_papers
+    from search.selectors import SearchRequest, search_papers
 
     latencies = []
     for query in queries:

@@ -1,7 +1,7 @@
 """Retrieval quality of the real search code path on a BEIR set (default: SciFact).
 
 The corpus is loaded as papers into a scratch database, indexed for BM25, embedded with
-the configured model, and every test query runs through ``search.hybrid.search_papers``
+the configured model, and every test query runs through ``search.selectors.search_papers``
 in keyword, semantic and hybrid mode. Prints nDCG@10 and Recall@100 per mode.
 
     python benchmarks/search_quality.py [--beir PATH] [--split test]
@@ -61,7 +61,7 @@ def prepare_indexes() -> dict[str, float]:
 
 def evaluate(queries: dict[str, str], qrels: dict[str, dict[str, int]], ids: dict[str, str],
              mode: str) -> tuple[float, float, float, float]:  # fmt: skip
-    from search.hybrid import SearchRequest, search_papers
+    from search.selectors import SearchRequest, search_papers
 
     ndcgs, recalls, pages, started = [], [], [], time.perf_counter()
     for query_id, text in queries.items():

@@ -16,7 +16,9 @@ import re
 from datetime import timedelta
 from functools import cache, partial
 from pathlib import Path
+from typing import Any
 
+import django_stubs_ext
 import environ
 from celery.schedules import crontab
 from csp.constants import NONCE, NONE, SELF
@@ -31,6 +33,10 @@ from digest.lib.config import (
     validate_database_url,
 )
 from digest.lib.embedded_pg import DATABASE_NAME as EMBEDDED_DATABASE_NAME
+
+# Django's generic classes (ModelAdmin[Paper], Feed[Card, str], QuerySet[Paper]) can be
+# subscripted at run time as the type checker reads them.
+django_stubs_ext.monkeypatch()
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 
@@ -143,7 +149,7 @@ if EMBEDDED_DATABASE:
         raise ConfigError(
             "DATABASE_URL", "is required in production (postgres://user:pass@host/db)."
         )
-    DATABASES = {
+    DATABASES: dict[str, dict[str, Any]] = {
         "default": {
             "ENGINE": "digest.lib.embedded_pg",
             "NAME": EMBEDDED_DATABASE_NAME,

@@ -37,6 +37,8 @@ class Subscriber(models.Model):
     # Topic keys as plain strings: the topics feature does not exist yet; its keys will
     # match these (no foreign key to move when it lands).
     topics = ArrayField(models.CharField(max_length=64), default=list, blank=True)
+    # Followed people (papers.authors keys, "12" or "12@cs"): their new papers come first.
+    authors = ArrayField(models.CharField(max_length=64), default=list, blank=True)
     deactivated_at = models.DateTimeField(
         null=True, blank=True, help_text="Set by a bounce or a complaint: nothing is sent."
     )

@@ -4,6 +4,8 @@ The pool of a day is read once per edition and frozen into it (``day_pool_build`
 subscriber's picks are then chosen from it (``picks_choose``) by one documented rule,
 until the email holds ``count`` papers (docs/trending.md, "The daily email"):
 
+0. papers of the day (trending or new) by an author the subscriber follows, marked so
+   ("By Ada Lovelace, whom you follow"), wherever they are listed;
 1. trending today in the subscriber's scope, in the site's order (the same ranking as the
    home page's "Today", /trending/?window=day and the day's RSS, filtered);
 2. new on arXiv today in the scope: first the papers nearest a followed topic, then those
@@ -29,6 +31,7 @@ from typing import Any
 
 from django.db import connection
 
+from papers.authors import papers_by_people
 from papers.models import Paper, Topic
 from papers.topics.nearest import papers_nearest_followed_topic
 from papers.topics.selectors import topic_lineage_paper_ids
@@ -83,7 +86,7 @@ class DayPool:
 class Pick:
     paper_id: int
     why: str  # one line: why the paper is in this subscriber's email
-    step: str  # trending | new | week | related | site | site-new
+    step: str  # author | trending | new | week | related | site | site-new
 
 
 def day_pool_build(*, day: date) -> DayPool:
@@ -194,7 +197,12 @@ class _Email:
 
 
 def picks_choose(
-    *, pool: DayPool, categories: Iterable[str], topic_keys: Iterable[str], count: int
+    *,
+    pool: DayPool,
+    categories: Iterable[str],
+    topic_keys: Iterable[str],
+    count: int,
+    author_keys: Iterable[str] = (),
 ) -> list[Pick]:
     """The subscriber's ``count`` papers from the day's pool, by the rule above; none on a
     day with neither a trending signal nor a new paper (nothing new to tell)."""
@@ -202,6 +210,7 @@ def picks_choose(
         return []
     scope = _Scope.of(pool=pool, categories=categories, topic_keys=topic_keys)
     email = _Email(count=count)
+    _take_followed_authors(email, pool=pool, author_keys=sorted(author_keys))
     today = {p.paper_id: n for n, p in enumerate(pool.trending, start=1)}
     week = {p.paper_id: n for n, p in enumerate(pool.week, start=1)}
     email.take(filter(scope.holds, pool.trending), "trending",
@@ -218,6 +227,19 @@ def picks_choose(
                    lambda p: f"{out}: #{today[p.paper_id]} trending today: {p.why}")  # fmt: skip
         email.take(pool.new, "site-new", lambda p: f"{out}: new on arXiv today in {p.primary}")
     return list(email.chosen.values())
+
+
+def _take_followed_authors(email: _Email, *, pool: DayPool, author_keys: list[str]) -> None:
+    """Step 0: the day's papers by followed authors; one query, none without such follows."""
+    if not author_keys:
+        return
+    papers = [*pool.trending, *pool.new]
+    by = papers_by_people(keys=author_keys, paper_ids=[p.paper_id for p in papers])
+
+    def why(paper: PoolPaper) -> str:
+        return f"By {', '.join(by[paper.paper_id])}, whom you follow"
+
+    email.take((p for p in papers if p.paper_id in by), "author", why)
 
 
 def _take_neighbours(email: _Email, *, pool: DayPool, categories: frozenset[str]) -> None:

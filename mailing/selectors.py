@@ -13,7 +13,7 @@ from digest.lib.signing import TokenError, token_read
 from mailing.models import Subscriber
 from papers.models import Authorship, Paper, TrendingSignal
 from papers.selectors import trending_harvested
-from papers.text import first_sentence
+from papers.text import first_sentence, latex_to_text
 
 
 def subscriber_for_token(*, purpose: str, token: str, max_age: int | None = None) -> Subscriber:
@@ -51,11 +51,13 @@ def digest_papers(
         .values_list("paper_id", "author__name")
     ):
         authors.setdefault(paper_id, []).append(name)
-    summaries = dict(
-        TrendingSignal.objects.filter(paper_id__in=paper_ids, day=day)
-        .exclude(ai_summary="")
-        .values_list("paper_id", "ai_summary")
-    )
+    summaries: dict[int, str] = {}
+    if day is not None:
+        summaries = dict(
+            TrendingSignal.objects.filter(paper_id__in=paper_ids, day=day)
+            .exclude(ai_summary="")
+            .values_list("paper_id", "ai_summary")
+        )
     return [
         DigestPaper(
             id=paper.id,
@@ -78,7 +80,7 @@ def _author_line(names: list[str]) -> str:
 
 def one_line(text: str, *, limit: int = 220) -> str:
     """First sentence of ``text``, single-spaced, cut at a word boundary under ``limit``."""
-    sentence = first_sentence(text)
+    sentence = first_sentence(latex_to_text(text))
     if sentence and not sentence.endswith((".", "!", "?")):
         sentence += "."
     if len(sentence) <= limit:

@@ -58,11 +58,11 @@ def _run(task: Any, source: str, params: dict[str, Any] | None) -> int | None:
         return None
     if run.status == HarvestRun.Status.FAILED:
         raise task.retry(exc=HarvestFailed(run.error), countdown=_backoff(task.request.retries))
-    return run.pk
+    return run.id
 
 
 def _backoff(retries: int) -> int:
-    return min(3600, 60 * 2**retries)
+    return int(min(3600, 60 * 2**retries))
 
 
 @shared_task(name="papers.tasks.harvest_arxiv", **HARVEST_TASK_OPTIONS)
@@ -97,17 +97,18 @@ def embed_papers(paper_ids: list[int] | None = None) -> dict[str, int]:
 
 
 @shared_task(name="papers.tasks.queue_embeddings", **DATABASE_RETRY)
-def queue_embeddings() -> int:
-    """Fan the embedding backlog out, one ``embed_papers`` task per chunk; returns the count.
+def queue_embeddings() -> list[str]:
+    """Fan the embedding backlog out, one ``embed_papers`` task per chunk; returns their ids.
 
     Each chunk goes to the ``embed`` queue, so every embed worker process on every machine
     (CPU or GPU) takes chunks as it frees up. Idempotent: a chunk queued twice embeds its
-    papers once, the second task finds them current.
+    papers once, the second task finds them current. The ids are the chunks' completion
+    signals (their results), for whoever waits on the fan-out.
     """
     chunks = embedding_backlog_chunks(
         model_name=settings.EMBEDDING_MODEL, size=settings.EMBEDDING_TASK_CHUNK
     )
-    return sum(1 for chunk in chunks if embed_papers.delay(paper_ids=chunk))
+    return [embed_papers.delay(paper_ids=chunk).id for chunk in chunks]
 
 
 @shared_task(name="papers.tasks.compute_topics", **DATABASE_RETRY)

@@ -26,14 +26,25 @@ def collapse_whitespace(text: str) -> str:
 def latex_to_text(text: str) -> str:
     """Render LaTeX markup as readable Unicode text (``$\\alpha$`` -> ``α``).
 
-    Only the LaTeX spans (math, commands, escapes) go through pylatexenc, which costs
-    about 20 ms on a whole abstract but microseconds on a span; the prose around them is
-    kept verbatim, so a literal ``50%`` or ``A&B`` is never taken for LaTeX and dropped.
+    The one LaTeX-to-text function: pages, cards, drafts, emails and feeds all show what it
+    returns. Only the LaTeX spans (math, commands, escapes) go through pylatexenc, which
+    costs about 20 ms on a whole abstract but microseconds on a span; the prose around them
+    is kept verbatim, so a literal ``50%`` or ``A&B`` is never taken for LaTeX and dropped.
+    What pylatexenc leaves, and what arrives with its backslashes already lost (Hugging
+    Face's summaries write ``{approx}5{times}``), is tidied after: ties (``(i)~the``),
+    known symbol names in braces, simple sub- and superscripts (``𝔽_2`` -> ``𝔽₂``).
     """
-    if "$" not in text and "\\" not in text:
-        return collapse_whitespace(unicodedata.normalize("NFC", text))
-    rendered = _LATEX_SPAN.sub(lambda match: _render_span(match.group(0)), text)
-    return collapse_whitespace(unicodedata.normalize("NFC", rendered))
+    text = unicodedata.normalize("NFC", text)
+    if "$" in text or "\\" in text:
+        text = _REFERENCE.sub("", text)
+        text = _HREF.sub(_href, text)
+        text = _CONTROL_SPACE.sub("", text)
+        text = _LATEX_SPAN.sub(lambda match: _render_span(match.group(0)), text)
+    text = _BARE_SYMBOL.sub(_bare_symbol, text)
+    text = _GROUPING.sub(r"\1", text)
+    text = _URL_OR_TIE.sub(_tie, text)
+    text = _SCRIPT.sub(_script, text)
+    return collapse_whitespace(text)
 
 
 _BRACED = r"\{(?:[^{}]|\{[^{}]*\})*\}"
@@ -44,15 +55,54 @@ _LATEX_SPAN = re.compile(
     rf"|\\[\"'`^~=.](?:{_BRACED}|\\?[a-zA-Z])?|\\[^a-zA-Z\s]",
     re.DOTALL,
 )
+# Citations and cross-references say nothing to a reader of the text.
+_REFERENCE = re.compile(r"~?\\(?:cite[pt]?|ref|eqref|label|footnote)\*?(?:\[[^\]]*\])?\{[^{}]*\}")
+_HREF = re.compile(r"\\(?:href\{([^{}\s]*)\}\{((?:[^{}]|\{[^{}]*\})*)\}|url\{([^{}\s]*)\})")
+_CONTROL_SPACE = re.compile(r"\\(?=\s)")
+# A LaTeX tie (non-breaking space) between two non-spaces ("~5%", about, stays) and
+# dashes; a URL is matched first and kept whole.
+_URL_OR_TIE = re.compile(r"https?://\S+|www\.\S+|(?<=[\w).,:;\]])~(?=[\w(\[])|(?<=\S)-{2,3}(?=\S)")
+_DASHES = {"~": " ", "--": "–", "---": "—"}
+# Braces that only group plain words: "{BERT}" -> "BERT" (set notation has no letters).
+_GROUPING = re.compile(r"\{([A-Za-z][\w .,'-]*)\}")
+# A symbol whose backslash was lost on the way: "{approx}", "{times}", "{sim}".
+_BARE_SYMBOL = re.compile(r"\{([a-zA-Z]{2,12})\}")
+_SCRIPT = re.compile(r"(?<=[^\s_^])([_^])(\{[0-9a-z+\-=()]{1,4}\}|[0-9](?![\w.,]))")
+_SUB = str.maketrans("0123456789+-=()aeoxhklmnpst", "₀₁₂₃₄₅₆₇₈₉₊₋₌₍₎ₐₑₒₓₕₖₗₘₙₚₛₜ")
+_SUP = str.maketrans("0123456789+-=()in", "⁰¹²³⁴⁵⁶⁷⁸⁹⁺⁻⁼⁽⁾ⁱⁿ")
 
 
 @lru_cache(maxsize=50_000)
 def _render_span(span: str) -> str:
     escaped = _UNESCAPED_SPECIAL.sub(r"\\\1", span)
     try:
-        return _converter.latex_to_text(escaped)
+        text: str = _converter.latex_to_text(escaped)
+        return text
     except Exception:  # pylatexenc raises assorted errors on malformed markup
         return span
+
+
+def _href(match: re.Match[str]) -> str:
+    url = (match[1] or match[3] or "").replace("\\", "")
+    label = latex_to_text(match[2] or "")
+    return url if not label or label == url or "://" in label else f"{label} ({url})"
+
+
+def _tie(match: re.Match[str]) -> str:
+    return _DASHES.get(match[0], match[0])
+
+
+def _bare_symbol(match: re.Match[str]) -> str:
+    rendered = _render_span("\\" + match[1])
+    # Only a name LaTeX knows as a symbol: "{approx}" -> "≈"; "{Theorem}" stays.
+    return rendered if rendered and not rendered.isascii() else match[0]
+
+
+def _script(match: re.Match[str]) -> str:
+    body = match[2].strip("{}")
+    table = _SUB if match[1] == "_" else _SUP
+    converted = body.translate(table)
+    return converted if all(not c.isascii() for c in converted) else match[0]
 
 
 def normalize_author_name(name: str) -> str:

@@ -7,17 +7,18 @@ code link, summary), the topic and this site's upvotes are each one query for al
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date
 
-from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
+from django.contrib.auth.models import AnonymousUser, User
 from django.db.models import Count, Max, Q
 from django.utils import timezone
 
 from digest.lib.safe_html import link_href
+from papers.authors import papers_by_people
 from papers.models import Paper, Topic, TopicPaper, TrendingSignal
-from papers.text import first_sentence
-from reader.models import Bookmark, Upvote
+from papers.text import first_sentence, latex_to_text
+from reader.models import Bookmark, Follow, Upvote
 
 SUMMARY_MAX = 240
 
@@ -37,6 +38,7 @@ class Card:
     upvoted: bool = False
     reason: str = ""  # in a trending list: why the paper is there
     age: str = ""  # "announced 3 days ago", counted to the day the list is about
+    by_followed: list[str] = field(default_factory=list)  # followed authors among its authors
 
 
 @dataclass
@@ -52,7 +54,7 @@ class CardPage:
 
 def card_summary(text: str, *, limit: int = SUMMARY_MAX) -> str:
     """The first sentence of ``text`` on one line, cut at ``limit`` characters."""
-    sentence = first_sentence(text)
+    sentence = first_sentence(latex_to_text(text))
     return sentence if len(sentence) <= limit else sentence[: limit - 1].rstrip() + "…"
 
 
@@ -92,7 +94,9 @@ def cards_for(
         cards.append(
             Card(
                 paper=paper,
-                summary=ai_summary or card_summary(paper.abstract_text),
+                summary=(
+                    latex_to_text(ai_summary) if ai_summary else card_summary(paper.abstract_text)
+                ),
                 upvotes=upvotes,
                 github_repo=link_href(repo),  # harvested: a link only if http(s)
                 topic=topics.get(paper.pk),
@@ -113,8 +117,9 @@ def site_upvote_counts(*, paper_ids: list[int]) -> dict[int, int]:
     return {row["paper_id"]: row["n"] for row in rows}
 
 
-def marks_apply(*, cards: Sequence[Card], user: AbstractBaseUser | AnonymousUser) -> Sequence[Card]:
-    """Mark the cards the reader bookmarked or upvoted; two queries, none when anonymous."""
+def marks_apply(*, cards: Sequence[Card], user: User | AnonymousUser) -> Sequence[Card]:
+    """Mark the cards the reader bookmarked or upvoted, and those by authors the reader
+    follows; three or four queries, none when anonymous."""
     if not user.is_authenticated or not cards:
         return cards
     ids = [card.paper.pk for card in cards]
@@ -124,8 +129,13 @@ def marks_apply(*, cards: Sequence[Card], user: AbstractBaseUser | AnonymousUser
     upvoted = set(
         Upvote.objects.filter(user=user, paper_id__in=ids).values_list("paper_id", flat=True)
     )
+    followed = list(
+        Follow.objects.filter(user=user, kind=Follow.Kind.AUTHOR).values_list("key", flat=True)
+    )
+    by = papers_by_people(keys=followed, paper_ids=ids)
     for card in cards:
         card.bookmarked, card.upvoted = card.paper.pk in bookmarked, card.paper.pk in upvoted
+        card.by_followed = by.get(card.paper.pk, [])
     return cards
 
 

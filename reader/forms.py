@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import date
 
@@ -11,9 +11,11 @@ from django import forms
 from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.contrib.auth.forms import PasswordResetForm, UserCreationForm
+from django.contrib.auth.models import User
 from django.http import Http404
 
 from digest.lib.ratelimit import rate_parse, ratelimit_hit
+from papers.authors import author_person_get
 from papers.trending import WINDOWS
 from reader.models import Follow
 
@@ -60,7 +62,7 @@ def page_number(value: str) -> int:
     return int(value)
 
 
-class SignupForm(UserCreationForm):
+class SignupForm(UserCreationForm[User]):
     email = forms.EmailField(help_text="For password resets and, if you subscribe, the digest.")
 
     class Meta(UserCreationForm.Meta):
@@ -68,7 +70,7 @@ class SignupForm(UserCreationForm):
         fields = ("username", "email")
 
     def clean_email(self) -> str:
-        email = self.cleaned_data["email"]
+        email: str = self.cleaned_data["email"]
         if get_user_model().objects.filter(email__iexact=email).exists():
             raise forms.ValidationError("An account with this address exists; sign in instead.")
         return email
@@ -87,6 +89,8 @@ class FollowForm(forms.Form):
             raise forms.ValidationError("A topic is followed by its number.")
         if kind == Follow.Kind.CATEGORY and not CATEGORY_CODE.match(key):
             raise forms.ValidationError("Not an arXiv category code.")
+        if kind == Follow.Kind.AUTHOR and author_person_get(key=key) is None:
+            raise forms.ValidationError("No such author.")
         return data
 
 
@@ -97,7 +101,7 @@ class ThrottledPasswordResetForm(PasswordResetForm):
     an address has an account, nor whether it was throttled).
     """
 
-    def get_users(self, email: str):  # type: ignore[no-untyped-def]  # Django's own signature
+    def get_users(self, email: str) -> Iterable[User]:
         allowed = ratelimit_hit(
             scope="password-reset-address",
             key=email.casefold(),

@@ -53,11 +53,13 @@ class Upvote(models.Model):
 
 
 class Follow(models.Model):
-    """A reader follows a category (key "cs.LG") or a topic (key: the topic's id)."""
+    """A reader follows a category (key "cs.LG"), a topic (key: the topic's id) or an author
+    (key: a person key of ``papers.authors``, "12" or "12@cs" for one of a name's homonyms)."""
 
     class Kind(models.TextChoices):
         TOPIC = "topic", "Topic"
         CATEGORY = "category", "Category"
+        AUTHOR = "author", "Author"
 
     user = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="follows"

@@ -11,12 +11,14 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 
-from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
+from django.contrib.auth.models import AnonymousUser, User
 from django.core.cache import cache
 from django.db import connection
 from django.db.models import F, Q, QuerySet
 from django.utils import timezone
 
+from papers.authors import AuthorPerson, author_people, authors_people_get, person_papers
+from papers.citations import highwire_tags
 from papers.models import Author, Paper
 from papers.selectors import papers_with_authors, similar_papers
 from papers.trending import OwnSignals, ScoreParts, paper_trending_parts, trending_papers
@@ -77,6 +79,10 @@ class PaperPage:
         return self.paper.pk in self.marks.upvoted
 
     @property
+    def citation_tags(self) -> list[tuple[str, str]]:
+        return highwire_tags(self.paper)
+
+    @property
     def follows_topic(self) -> bool:
         topic = self.card.topic
         return topic is not None and (Follow.Kind.TOPIC, str(topic.pk)) in self.marks.follows
@@ -86,6 +92,9 @@ class PaperPage:
 class AuthorPage:
     author: Author
     listing: CardPage
+    person: AuthorPerson  # whose papers are listed (one of a name's homonyms, or all)
+    people: list[AuthorPerson]  # more than one when the name is shared (papers.authors)
+    followed: bool = False
 
 
 @dataclass
@@ -100,7 +109,8 @@ class CategoryPage:
 class MyPapers:
     bookmarks: list[Card]
     upvotes: list[Card]
-    follows: list[Follow]
+    follows: list[Follow]  # categories and topics
+    people: list[AuthorPerson] = field(default_factory=list)  # followed authors
 
 
 def _page_of(papers: QuerySet[Paper], *, page: int, per_page: int) -> tuple[list[Paper], bool]:
@@ -155,7 +165,7 @@ def home_page(
     day: date,
     today: date,
     page: int,
-    user: AbstractBaseUser | AnonymousUser | None = None,
+    user: User | AnonymousUser | None = None,
 ) -> HomePage:
     """The home list, cached for everyone; the site's vote counts and the reader's marks
     are read fresh for each request (three queries)."""
@@ -173,7 +183,7 @@ def home_page(
     return HomePage(window=window, day=day, today=today, listing=listing, has_papers=has_papers)
 
 
-def reader_marks(*, user: AbstractBaseUser | AnonymousUser, paper_ids: list[int]) -> ReaderMarks:
+def reader_marks(*, user: User | AnonymousUser, paper_ids: list[int]) -> ReaderMarks:
     """The reader's bookmarks, upvotes and follows among these papers; three queries."""
     if not user.is_authenticated:
         return ReaderMarks()
@@ -195,9 +205,7 @@ def reader_marks(*, user: AbstractBaseUser | AnonymousUser, paper_ids: list[int]
 TRENDING_WINDOW_ON_PAPER = "week"
 
 
-def paper_page(
-    *, arxiv_id: str, user: AbstractBaseUser | AnonymousUser, day: date
-) -> PaperPage | None:
+def paper_page(*, arxiv_id: str, user: User | AnonymousUser, day: date) -> PaperPage | None:
     """Everything the paper page shows, or None for an unknown id."""
     paper = papers_with_authors().prefetch_related("versions").filter(arxiv_id=arxiv_id).first()
     if paper is None:
@@ -219,18 +227,31 @@ def author_page(
     author_id: int,
     page: int,
     per_page: int = PER_PAGE,
-    user: AbstractBaseUser | AnonymousUser | None = None,
+    user: User | AnonymousUser | None = None,
+    person_key: str = "",
 ) -> AuthorPage | None:
-    """An author's papers, newest first; None for an unknown author."""
+    """A person's papers under an author name, newest first, each with its submission
+    date; None for an unknown author or a person key the name does not have."""
     author = Author.objects.filter(pk=author_id).first()
     if author is None:
         return None
-    papers = Paper.objects.filter(authorships__author=author).order_by("-submitted_at", "-id")
-    rows, has_next = _page_of(papers, page=page, per_page=per_page)
+    people = author_people(author=author)
+    person = next((p for p in people if p.key == person_key), None) if person_key else people[0]
+    if person is None:
+        return None
+    rows, has_next = _page_of(person_papers(person=person), page=page, per_page=per_page)
     cards = cards_for(papers=rows)
+    for card in cards:
+        submitted = card.paper.submitted_at
+        card.age = f"submitted {submitted:%-d %b %Y}" if submitted else card.age
+    followed = False
     if user is not None:
         marks_apply(cards=cards, user=user)
-    return AuthorPage(author=author, listing=CardPage(cards, page=page, has_next=has_next))
+        followed = user.is_authenticated and (
+            Follow.objects.filter(user=user, kind=Follow.Kind.AUTHOR, key=person.key).exists()
+        )
+    listing = CardPage(cards, page=page, has_next=has_next)
+    return AuthorPage(author, listing, person=person, people=people, followed=followed)
 
 
 def category_page(
@@ -238,7 +259,7 @@ def category_page(
     code: str,
     day: date,
     page: int,
-    user: AbstractBaseUser | AnonymousUser,
+    user: User | AnonymousUser,
     per_page: int = PER_PAGE,
     trending_limit: int = 5,
 ) -> CategoryPage | None:
@@ -266,22 +287,38 @@ def category_page(
     return CategoryPage(code=code, listing=listing, trending=cards[len(rows) :], followed=followed)
 
 
-def my_papers(*, user: AbstractBaseUser, limit: int = 200) -> MyPapers:
+def my_papers(*, user: User, limit: int = 200) -> MyPapers:
     """The reader's bookmarked and upvoted papers, most recent first, and their follows."""
-    bookmarked = papers_with_authors(
-        Paper.objects.filter(bookmarks__user=user).order_by("-bookmarks__created")
-    )[:limit]
-    upvoted = papers_with_authors(
-        Paper.objects.filter(upvotes__user=user).order_by("-upvotes__created")
-    )[:limit]
-    bookmarked, upvoted = list(bookmarked), list(upvoted)
+    bookmarked = list(
+        papers_with_authors(
+            Paper.objects.filter(bookmarks__user=user).order_by("-bookmarks__created")
+        )[:limit]
+    )
+    upvoted = list(
+        papers_with_authors(Paper.objects.filter(upvotes__user=user).order_by("-upvotes__created"))[
+            :limit
+        ]
+    )
     cards = cards_for(papers=[*bookmarked, *upvoted])
     marks_apply(cards=cards, user=user)
+    follows = list(Follow.objects.filter(user=user))
+    author_keys = [f.key for f in follows if f.kind == Follow.Kind.AUTHOR]
     return MyPapers(
         bookmarks=cards[: len(bookmarked)],
         upvotes=cards[len(bookmarked) :],
-        follows=list(Follow.objects.filter(user=user)),
+        follows=[f for f in follows if f.kind != Follow.Kind.AUTHOR],
+        people=authors_people_get(keys=author_keys),
     )
+
+
+def bookmarked_papers(*, user: User, limit: int = 5000) -> list[Paper]:
+    """The reader's bookmarked papers with their authors, oldest bookmark first (a library)."""
+    papers = Paper.objects.filter(bookmarks__user=user).order_by("bookmarks__created", "pk")
+    return list(papers_with_authors(papers)[:limit])
+
+
+def paper_for_citation(*, arxiv_id: str) -> Paper | None:
+    return papers_with_authors().filter(arxiv_id=arxiv_id).first()
 
 
 def own_signals_in_window(

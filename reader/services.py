@@ -12,7 +12,7 @@ from datetime import date
 from enum import StrEnum
 
 from django.conf import settings
-from django.contrib.auth.models import AbstractBaseUser
+from django.contrib.auth.models import User
 from django.core import signing
 from django.core.cache import cache
 from django.db import connection, transaction
@@ -23,20 +23,18 @@ from papers.models import Paper
 from reader.models import Bookmark, Follow, PaperView, Upvote
 
 
-def bookmark_set(*, user: AbstractBaseUser, paper: Paper, on: bool) -> None:
+def bookmark_set(*, user: User, paper: Paper, on: bool) -> None:
     """Bookmark ``paper``, or remove the bookmark."""
     _mark_set(model=Bookmark, user=user, paper=paper, on=on)
 
 
-def upvote_set(*, user: AbstractBaseUser, paper: Paper, on: bool) -> int:
+def upvote_set(*, user: User, paper: Paper, on: bool) -> int:
     """Upvote ``paper``, or withdraw the vote; returns the paper's site upvotes now."""
     _mark_set(model=Upvote, user=user, paper=paper, on=on)
     return Upvote.objects.filter(paper=paper).count()
 
 
-def _mark_set(
-    *, model: type[Bookmark | Upvote], user: AbstractBaseUser, paper: Paper, on: bool
-) -> None:
+def _mark_set(*, model: type[Bookmark | Upvote], user: User, paper: Paper, on: bool) -> None:
     if on:
         # get_or_create on the unique (user, paper) pair: a concurrent twin gets the row.
         model.objects.get_or_create(user=user, paper=paper)
@@ -45,8 +43,8 @@ def _mark_set(
 
 
 @transaction.atomic
-def follow_set(*, user: AbstractBaseUser, kind: str, key: str, on: bool) -> bool:
-    """Follow a topic or a category (or stop); the reader's email digest follows along."""
+def follow_set(*, user: User, kind: str, key: str, on: bool) -> bool:
+    """Follow a topic, a category or an author (or stop); the reader's email follows along."""
     if kind not in Follow.Kind.values:
         raise ValueError(f"unknown follow kind {kind!r}")
     if on:
@@ -57,7 +55,7 @@ def follow_set(*, user: AbstractBaseUser, kind: str, key: str, on: bool) -> bool
     return on
 
 
-def _subscriber_sync(*, user: AbstractBaseUser) -> None:
+def _subscriber_sync(*, user: User) -> None:
     """Copy the follows onto the subscription of the reader's address, if there is one."""
     email = getattr(user, "email", "")
     if not email:
@@ -65,7 +63,8 @@ def _subscriber_sync(*, user: AbstractBaseUser) -> None:
     follows = Follow.objects.filter(user=user).values_list("kind", "key")
     categories = sorted(key for kind, key in follows if kind == Follow.Kind.CATEGORY)
     topics = sorted(key for kind, key in follows if kind == Follow.Kind.TOPIC)
-    subscriber_follows_set(email=email, categories=categories, topics=topics)
+    authors = sorted(key for kind, key in follows if kind == Follow.Kind.AUTHOR)
+    subscriber_follows_set(email=email, categories=categories, topics=topics, authors=authors)
 
 
 VIEW_DEDUP_S = 26 * 3600  # a visitor's views of a paper count once per day

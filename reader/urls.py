@@ -15,6 +15,7 @@ urlpatterns = [
     path("feeds/categories/<str:code>.atom", feeds.CategoryAtomFeed(), name="feed_category_atom"),
     path("feeds/topics/<int:topic_id>.rss", feeds.TopicFeed(), name="feed_topic_rss"),
     path("feeds/topics/<int:topic_id>.atom", feeds.TopicAtomFeed(), name="feed_topic_atom"),
+    path("papers/<path:arxiv_id>/cite.<str:fmt>", views.paper_citation, name="paper_citation"),
     path("papers/<path:arxiv_id>/", views.paper_detail, name="paper"),
     path("seen/<int:paper_id>/", views.paper_seen, name="paper_seen"),
     path("pulse/", views.pulse, name="pulse"),
@@ -22,6 +23,7 @@ urlpatterns = [
     path("topics/<int:topic_id>/", views.topic_detail, name="topic"),
     path("trending/", views.trending, name="trending"),
     path("about/trending/", views.about_trending, name="about_trending"),
+    path("about/authors/", views.about_authors, name="about_authors"),
     # Accounts: Django's own auth views with our templates, and "My papers".
     path("accounts/signup/", views.signup, name="signup"),
     path(
@@ -63,6 +65,7 @@ urlpatterns = [
         name="password_reset_complete",
     ),
     path("me/papers/", views.my_papers, name="my_papers"),
+    path("me/bookmarks.<str:fmt>", views.bookmarks_citation, name="bookmarks_citation"),
     path("me/bookmarks/<int:paper_id>/", views.bookmark, name="bookmark"),
     path("me/upvotes/<int:paper_id>/", views.upvote, name="upvote"),
     path("me/follows/", views.follow, name="follow"),

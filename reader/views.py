@@ -9,7 +9,7 @@ from datetime import date
 from django.contrib.auth import login
 from django.contrib.auth.decorators import login_required
 from django.core import signing
-from django.http import Http404, HttpRequest, HttpResponse, HttpResponseBadRequest
+from django.http import Http404, HttpResponse, HttpResponseBadRequest
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
@@ -18,7 +18,9 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from django.views.decorators.vary import vary_on_headers
 
 from digest.lib.ratelimit import client_ip, limit_posts_per_ip
+from digest.lib.request_types import AuthenticatedHttpRequest, HtmxHttpRequest
 from digest.lib.visitors import network_of
+from papers.citations import bibtex_file, ris_file
 from papers.models import Paper
 from papers.services.topics import TopicsError, week_parse
 from papers.topics.selectors import pulse_for_week, topic_get, topic_page
@@ -31,7 +33,7 @@ log = logging.getLogger(__name__)
 ACTIONS = "reader/_actions.html"
 
 
-def _listing_template(request: HttpRequest, template: str, page: int, empty: bool) -> str:
+def _listing_template(request: HtmxHttpRequest, template: str, page: int, empty: bool) -> str:
     """The page, or only its cards for htmx's infinite scroll; past the end is a 404."""
     if page > 1 and empty:
         raise Http404("That page is past the end of the list.")
@@ -40,7 +42,7 @@ def _listing_template(request: HttpRequest, template: str, page: int, empty: boo
 
 @require_GET
 @vary_on_headers("HX-Request")
-def home(request: HttpRequest) -> HttpResponse:
+def home(request: HtmxHttpRequest) -> HttpResponse:
     today = timezone.localdate()
     query = ListQuery.from_params(request.GET, today=today)
     data = selectors.home_page(
@@ -54,18 +56,21 @@ def home(request: HttpRequest) -> HttpResponse:
 
 @require_GET
 @vary_on_headers("HX-Request")
-def author(request: HttpRequest, author_id: int) -> HttpResponse:
+def author(request: HtmxHttpRequest, author_id: int) -> HttpResponse:
     page = page_number(request.GET.get("page", "1"))
-    data = selectors.author_page(author_id=author_id, page=page, user=request.user)
+    data = selectors.author_page(
+        author_id=author_id, page=page, user=request.user, person_key=request.GET.get("person", "")
+    )
     if data is None:
         raise Http404("No such author.")
     template = _listing_template(request, "reader/author.html", page, not data.listing.cards)
-    return render(request, template, {"author": data.author, "listing": data.listing})
+    context = {"author": data.author, "page": data, "listing": data.listing}
+    return render(request, template, context)
 
 
 @require_GET
 @vary_on_headers("HX-Request")
-def category(request: HttpRequest, code: str) -> HttpResponse:
+def category(request: HtmxHttpRequest, code: str) -> HttpResponse:
     page = page_number(request.GET.get("page", "1"))
     if not CATEGORY_CODE.match(code):
         raise Http404("Not an arXiv category code.")
@@ -79,7 +84,7 @@ def category(request: HttpRequest, code: str) -> HttpResponse:
 
 
 @require_GET
-def paper_detail(request: HttpRequest, arxiv_id: str) -> HttpResponse:
+def paper_detail(request: HtmxHttpRequest, arxiv_id: str) -> HttpResponse:
     page = selectors.paper_page(arxiv_id=arxiv_id, user=request.user, day=timezone.localdate())
     if page is None:
         raise Http404("No such paper.")
@@ -93,7 +98,7 @@ def paper_detail(request: HttpRequest, arxiv_id: str) -> HttpResponse:
 
 
 @require_POST
-def paper_seen(request: HttpRequest, paper_id: int) -> HttpResponse:
+def paper_seen(request: HtmxHttpRequest, paper_id: int) -> HttpResponse:
     """The paper page's beacon: the page was shown to a reader; count the view."""
     try:
         day = services.paper_seen_day(token=request.POST.get("token", ""), paper_id=paper_id)
@@ -103,14 +108,14 @@ def paper_seen(request: HttpRequest, paper_id: int) -> HttpResponse:
     return HttpResponse(status=204)
 
 
-def _count_view(request: HttpRequest, *, paper_id: int, day: date) -> None:
+def _count_view(request: HtmxHttpRequest, *, paper_id: int, day: date) -> None:
     try:
         services.paper_view_record(paper_id=paper_id, viewer=_viewer(request), day=day)
     except Exception:  # a lost view count is tolerated; the page must still be shown
         log.warning("could not count a view of paper %s", paper_id, exc_info=True)
 
 
-def _viewer(request: HttpRequest) -> services.Viewer:
+def _viewer(request: HtmxHttpRequest) -> services.Viewer:
     """Who is viewing: the session (else address and browser), the network, the browser."""
     address = client_ip(request)
     agent = request.META.get("HTTP_USER_AGENT", "")
@@ -125,7 +130,7 @@ def _viewer(request: HttpRequest) -> services.Viewer:
 
 
 @require_GET
-def pulse(request: HttpRequest, week: str | None = None) -> HttpResponse:
+def pulse(request: HtmxHttpRequest, week: str | None = None) -> HttpResponse:
     try:
         week_start = week_parse(week) if week else None
     except TopicsError as error:
@@ -137,7 +142,7 @@ def pulse(request: HttpRequest, week: str | None = None) -> HttpResponse:
 
 
 @require_GET
-def topic_detail(request: HttpRequest, topic_id: int) -> HttpResponse:
+def topic_detail(request: HtmxHttpRequest, topic_id: int) -> HttpResponse:
     topic = topic_get(topic_id=topic_id)
     if topic is None:
         raise Http404("No such topic.")
@@ -146,7 +151,7 @@ def topic_detail(request: HttpRequest, topic_id: int) -> HttpResponse:
 
 @require_GET
 @vary_on_headers("HX-Request")
-def trending(request: HttpRequest) -> HttpResponse:
+def trending(request: HtmxHttpRequest) -> HttpResponse:
     query = TrendingQuery.from_params(request.GET)
     entries = trending_papers(
         window=query.window,
@@ -161,7 +166,12 @@ def trending(request: HttpRequest) -> HttpResponse:
 
 
 @require_GET
-def about_trending(request: HttpRequest) -> HttpResponse:
+def about_authors(request: HtmxHttpRequest) -> HttpResponse:
+    return render(request, "reader/about_authors.html")
+
+
+@require_GET
+def about_trending(request: HtmxHttpRequest) -> HttpResponse:
     return render(request, "reader/about_trending.html", trending_formula())
 
 
@@ -170,7 +180,7 @@ def about_trending(request: HttpRequest) -> HttpResponse:
 
 @require_http_methods(["GET", "POST"])
 @limit_posts_per_ip(scope="signup", rate_setting="SIGNUP_RATE_PER_IP")
-def signup(request: HttpRequest) -> HttpResponse:
+def signup(request: HtmxHttpRequest) -> HttpResponse:
     form = SignupForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         login(request, form.save(), backend="django.contrib.auth.backends.ModelBackend")
@@ -180,12 +190,12 @@ def signup(request: HttpRequest) -> HttpResponse:
 
 @require_GET
 @login_required
-def my_papers(request: HttpRequest) -> HttpResponse:
+def my_papers(request: AuthenticatedHttpRequest) -> HttpResponse:
     context = {"mine": selectors.my_papers(user=request.user)}
     return render(request, "reader/my_papers.html", context)
 
 
-def _next_url(request: HttpRequest, fallback: str) -> str:
+def _next_url(request: HtmxHttpRequest, fallback: str) -> str:
     target = request.POST.get("next", "")
     safe = url_has_allowed_host_and_scheme(
         target, allowed_hosts={request.get_host()}, require_https=request.is_secure()
@@ -193,7 +203,7 @@ def _next_url(request: HttpRequest, fallback: str) -> str:
     return target if safe else fallback
 
 
-def _answer(request: HttpRequest, partial: str, context: dict[str, object]) -> HttpResponse:
+def _answer(request: HtmxHttpRequest, partial: str, context: dict[str, object]) -> HttpResponse:
     """htmx swaps the button; a plain form goes back where it came from."""
     fallback = str(context.pop("fallback"))
     if request.htmx:
@@ -206,7 +216,7 @@ def _answer(request: HttpRequest, partial: str, context: dict[str, object]) -> H
 @require_POST
 @login_required
 @vary_on_headers("HX-Request")
-def bookmark(request: HttpRequest, paper_id: int) -> HttpResponse:
+def bookmark(request: AuthenticatedHttpRequest, paper_id: int) -> HttpResponse:
     paper = get_object_or_404(Paper, pk=paper_id)
     on = request.POST.get("on") == "1"
     services.bookmark_set(user=request.user, paper=paper, on=on)
@@ -218,7 +228,7 @@ def bookmark(request: HttpRequest, paper_id: int) -> HttpResponse:
 @require_POST
 @login_required
 @vary_on_headers("HX-Request")
-def upvote(request: HttpRequest, paper_id: int) -> HttpResponse:
+def upvote(request: AuthenticatedHttpRequest, paper_id: int) -> HttpResponse:
     paper = get_object_or_404(Paper, pk=paper_id)
     on = request.POST.get("on") == "1"
     count = services.upvote_set(user=request.user, paper=paper, on=on)
@@ -230,7 +240,7 @@ def upvote(request: HttpRequest, paper_id: int) -> HttpResponse:
 @require_POST
 @login_required
 @vary_on_headers("HX-Request")
-def follow(request: HttpRequest) -> HttpResponse:
+def follow(request: AuthenticatedHttpRequest) -> HttpResponse:
     form = FollowForm(request.POST)
     if not form.is_valid():
         return HttpResponse("Unknown follow request.", status=400)
@@ -238,3 +248,35 @@ def follow(request: HttpRequest) -> HttpResponse:
     services.follow_set(user=request.user, kind=data["kind"], key=data["key"], on=data["on"])
     context = {**data, "followed": data["on"], "fallback": reverse("my_papers")}
     return _answer(request, "follow", context)
+
+
+# --- Citations out: BibTeX and RIS ------------------------------------------------------
+
+CITATION_FORMATS = {
+    "bib": (bibtex_file, "application/x-bibtex; charset=utf-8"),
+    "ris": (ris_file, "application/x-research-info-systems; charset=utf-8"),
+}
+
+
+def _citation_response(papers: list[Paper], *, fmt: str, filename: str) -> HttpResponse:
+    render_file, content_type = CITATION_FORMATS[fmt]
+    response = HttpResponse(render_file(papers), content_type=content_type)
+    response["Content-Disposition"] = f'attachment; filename="{filename}.{fmt}"'
+    return response
+
+
+@require_GET
+def paper_citation(request: HtmxHttpRequest, arxiv_id: str, fmt: str) -> HttpResponse:
+    paper = selectors.paper_for_citation(arxiv_id=arxiv_id)
+    if paper is None or fmt not in CITATION_FORMATS:
+        raise Http404("No such paper.")
+    return _citation_response([paper], fmt=fmt, filename=arxiv_id.replace("/", "_"))
+
+
+@require_GET
+@login_required
+def bookmarks_citation(request: AuthenticatedHttpRequest, fmt: str) -> HttpResponse:
+    if fmt not in CITATION_FORMATS:
+        raise Http404("Unknown citation format.")
+    papers = selectors.bookmarked_papers(user=request.user)
+    return _citation_response(papers, fmt=fmt, filename="bookmarks")

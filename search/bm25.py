@@ -26,13 +26,18 @@ impacts (see search/services.py for how those are kept in step with the corpus).
 from __future__ import annotations
 
 from collections.abc import Collection
+from typing import Any
 
-from django.db import connection
+from django.conf import settings
+from django.db import close_old_connections, connection
+
+from digest.lib.threads import process_pool
 
 MAX_QUERY_TERMS = 64
 IMPACT_GRID = 4294967296.0  # 2^32
 
-# The indexed text of paper alias ``p``; the same expression hashes and analyses it.
+# The indexed text of paper alias ``p``; the same expression hashes and analyses it, and
+# the phrase filters (search.filters) match against its analysis.
 DOCUMENT_TEXT_SQL = "(p.title_text || ' ' || p.abstract_text)"
 DOCUMENT_VECTOR_SQL = f"to_tsvector('english'::regconfig, {DOCUMENT_TEXT_SQL})"
 
@@ -71,7 +76,7 @@ def bm25_search(
 ) -> list[tuple[int, float]]:
     """Exact BM25 top ``limit`` as (paper id, score), best first, ties by smaller id.
 
-    Runs the threshold algorithm of ``search_bm25_topk`` (search/migrations/0002), whose
+    Runs the threshold algorithm of ``search_bm25_topk`` (search/sql/bm25.sql), whose
     cost follows how deep the top ``limit`` lies in the query terms' impact-ordered
     postings rather than the size of the corpus. With ``candidate_ids`` only those
     papers are ranked (exactly, by direct lookup): for re-scoring another retriever's
@@ -114,7 +119,54 @@ def _rank_candidates(
     )
 
 
+def keyword_ranking(*, text: str, k: int) -> list[int]:
+    """The exact BM25 top ``k`` paper ids for ``text``, best first (ties: smaller id).
+
+    The search page's BM25 side: ``search_bm25_best`` picks the cheaper exact plan. With
+    SEARCH_BM25_PARTS = P > 1 the corpus is ranked as P parts (paper id modulo P) on P
+    connections at once, this thread's and P - 1 pool threads', and the parts' exact top
+    k are merged. Inside a transaction the other connections could not see what it has
+    not committed, so it is ranked whole, on this connection.
+    """
+    parts = settings.SEARCH_BM25_PARTS
+    if parts == 1 or connection.in_atomic_block:
+        return [paper_id for paper_id, _ in _keyword_part(text=text, k=k, parts=1, part=0)]
+    pool = process_pool("bm25", workers=parts - 1)
+    others = [pool.submit(_keyword_part_in_thread, text=text, k=k, parts=parts, part=part)
+              for part in range(1, parts)]  # fmt: skip
+    rows = _keyword_part(text=text, k=k, parts=parts, part=0)
+    for other in others:
+        rows += other.result()
+    rows.sort(key=lambda row: (-row[1], row[0]))
+    return [paper_id for paper_id, _ in rows[:k]]
+
+
+def _keyword_part(*, text: str, k: int, parts: int, part: int) -> list[tuple[int, float]]:
+    with connection.cursor() as cursor:
+        params = {"text": text, "max_terms": MAX_QUERY_TERMS, "k": k, "parts": parts, "part": part,
+                  "max_postings": settings.SEARCH_BM25_EXHAUSTIVE_MAX_POSTINGS}  # fmt: skip
+        cursor.execute(_KEYWORD_SQL, params)
+        return [(int(paper_id), float(score)) for paper_id, score in cursor.fetchall()]
+
+
+def _keyword_part_in_thread(**kwargs: Any) -> list[tuple[int, float]]:
+    # A pool thread keeps its own connection between searches; no request cycle closes
+    # it, so drop it here when it has broken or outlived CONN_MAX_AGE.
+    close_old_connections()
+    return _keyword_part(**kwargs)
+
+
 def _fetch(sql: str, params: list[object]) -> list[tuple[int, float]]:
     with connection.cursor() as cursor:
         cursor.execute(sql, params)
         return [(int(paper_id), float(score)) for paper_id, score in cursor.fetchall()]
+
+
+# The query's lexemes are analysed in the same statement, as query_lexemes does.
+_KEYWORD_SQL = """
+SELECT b.paper_id, b.score FROM search_bm25_best(
+    ARRAY(SELECT lexeme FROM unnest(to_tsvector('english'::regconfig, %(text)s))
+          ORDER BY positions[1], lexeme LIMIT %(max_terms)s),
+    %(k)s, %(max_postings)s, %(parts)s, %(part)s) b
+ORDER BY b.score DESC, b.paper_id
+"""

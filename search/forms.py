@@ -5,8 +5,8 @@ import re
 from django import forms
 from django.core.exceptions import ValidationError
 
-from search.fusion import MODES, SORTS
-from search.hybrid import MAX_PAGE, SearchRequest
+from search.fusion import MODES
+from search.selectors import MAX_PAGE, SORTS, SearchRequest
 
 _CATEGORY = re.compile(r"^[a-z][a-z\-]*(\.[A-Za-z\-]+)?$")
 

@@ -8,7 +8,7 @@ abstract inside PostgreSQL and cost 10 of the 15 ms of a page's statement on 100
 papers (benchmarks/search_latency.py); this takes well under a millisecond per page.
 
 Marks are private-use characters, turned into ``<mark>`` only after escaping
-(search/hybrid.py), so nothing in a title or abstract can become markup.
+(search/selectors.py), so nothing in a title or abstract can become markup.
 """
 
 from __future__ import annotations

@@ -7,7 +7,7 @@ from typing import Any
 from django.http import HttpRequest
 from django.urls import reverse
 
-from search.hybrid import SearchHit, SearchResults
+from search.selectors import SearchHit, SearchResults
 
 
 def results_as_json(results: SearchResults, *, request: HttpRequest) -> dict[str, Any]:

@@ -7,7 +7,7 @@ from django.views.decorators.http import require_GET
 from django.views.decorators.vary import vary_on_headers
 
 from search.forms import SearchForm
-from search.hybrid import SearchQueryError, SearchResults, search_papers
+from search.selectors import SearchQueryError, SearchResults, search_papers
 from search.serializers import results_as_json
 
 

@@ -34,7 +34,7 @@ def _empty_cache() -> None:
 @pytest.fixture(scope="session")
 def django_db_setup(django_db_setup: None) -> Iterator[None]:
     """pytest-django's test database, and before it is dropped (PostgreSQL refuses while
-    anyone is connected) the connections BM25's pool threads keep (search.fusion)."""
+    anyone is connected) the connections BM25's pool threads keep (search.bm25)."""
     yield
     run_on_every_thread("bm25", connections.close_all)
 
@@ -53,4 +53,4 @@ def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter) -> None:
         terminalreporter.section("fault scenarios: worker SIGKILLed, recovery by the system")
         for line in lines:
             terminalreporter.write_line(line)
-        fault_results_write()
+        terminalreporter.write_line(f"figures written to {fault_results_write()}")

@@ -293,6 +293,10 @@ def fact_flags(*, text: str, sources: Sequence[Source]) -> list[dict[str, object
 
 
 def _url_known(url: str, sources: str) -> bool:
+    from django.conf import settings
+
+    if url.startswith(f"{settings.SITE_URL}/papers/"):  # this site's own paper pages
+        return True
     bare = re.sub(r"^https?://(www\.)?", "", url).rstrip("/").casefold()
     return bare in sources.casefold()
 

@@ -21,7 +21,8 @@ _md = MarkdownIt("commonmark", {"html": False, "linkify": False, "typographer": 
 
 def render_markdown(text: str) -> str:
     """Safe HTML for Markdown written by a model or an editor."""
-    return _md.render(text)
+    html: str = _md.render(text)
+    return html
 
 
 def short_title(title: str) -> str:

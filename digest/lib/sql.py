@@ -11,6 +11,7 @@ query logging and execute wrappers.
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
+from typing import Any
 
 import psycopg
 from django.db import connection
@@ -18,7 +19,7 @@ from django.db import connection
 Params = Mapping[str, object] | Sequence[object]
 
 
-def fetch_binary(sql: str, params: Params) -> list[tuple[object, ...]]:
+def fetch_binary(sql: str, params: Params) -> list[tuple[Any, ...]]:
     """Run ``sql`` (``%b`` or ``%(name)b`` placeholders) and return its rows, if any."""
     connection.ensure_connection()
     with psycopg.Cursor(connection.connection) as cursor:

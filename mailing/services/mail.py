@@ -143,7 +143,7 @@ def _qp(text: str) -> bytes:
 class EditionRenderer:
     """Renders one edition for many subscribers, sharing what does not depend on them.
 
-    Templates are rendered once per distinct paper selection (categories and topics) with
+    Templates are rendered once per distinct paper selection (categories, topics, authors) with
     slots for the two signed links; a subscriber's email is that text with the slots
     filled. ``mime`` encodes it into the bytes an SMTP server receives: a skeleton built
     once by the ``email`` package (policy SMTP) with the per-subscriber headers and the
@@ -153,14 +153,20 @@ class EditionRenderer:
     edition: Edition
 
     def __post_init__(self) -> None:
-        self._bodies: dict[tuple[frozenset[str], frozenset[str]], tuple[str, str] | None] = {}
+        self._bodies: dict[
+            tuple[frozenset[str], frozenset[str], frozenset[str]], tuple[str, str] | None
+        ] = {}
         self._pool: DayPool | None = None
         self._skeleton: bytes | None = None
         self._list_label = Subscriber.Lists(self.edition.kind).label
 
     def outgoing(self, *, subscriber: Subscriber, delivery_id: int) -> Outgoing | None:
         """The email for one subscriber, or None when there is nothing to tell them."""
-        body = self._body(frozenset(subscriber.categories), frozenset(subscriber.topics))
+        body = self._body(
+            frozenset(subscriber.categories),
+            frozenset(subscriber.topics),
+            frozenset(subscriber.authors),
+        )
         if body is None:
             return None
         unsubscribe, headers = list_headers(subscriber=subscriber, list_name=self.edition.kind)
@@ -215,8 +221,10 @@ class EditionRenderer:
             "unsubscribe_url": UNSUBSCRIBE_SLOT,
         }
 
-    def _body(self, categories: frozenset[str], topics: frozenset[str]) -> tuple[str, str] | None:
-        key = (categories, topics)
+    def _body(
+        self, categories: frozenset[str], topics: frozenset[str], authors: frozenset[str]
+    ) -> tuple[str, str] | None:
+        key = (categories, topics, authors)
         if key not in self._bodies:
             context = self._context()
             if self.edition.kind == Edition.Kind.WEEKLY_LOG:
@@ -226,7 +234,7 @@ class EditionRenderer:
                     "body_text": self.edition.body_text,
                 }
             else:
-                chosen = self._choose(categories, topics)
+                chosen = self._choose(categories, topics, authors)
                 if not chosen:
                     self._bodies[key] = None
                     return None
@@ -238,7 +246,7 @@ class EditionRenderer:
                         {"papers": chosen}
                     ),
                     "paper_count": len(chosen),
-                    "filtered": bool(categories or topics),
+                    "filtered": bool(categories or topics or authors),
                 }
             kind = self.edition.kind
             self._bodies[key] = (
@@ -248,7 +256,7 @@ class EditionRenderer:
         return self._bodies[key]
 
     def _choose(
-        self, categories: frozenset[str], topics: frozenset[str]
+        self, categories: frozenset[str], topics: frozenset[str], authors: frozenset[str]
     ) -> list[selectors.DigestPaper]:
         """The subscriber's papers from the edition's frozen pool (mailing.picks)."""
         if self._pool is None:
@@ -258,7 +266,7 @@ class EditionRenderer:
             self._pool = DayPool.from_json(frozen) if frozen else day_pool_build(day=day)
         picks = picks_choose(
             pool=self._pool, categories=categories, topic_keys=topics,
-            count=settings.DIGEST_PAPERS_PER_EMAIL,
+            count=settings.DIGEST_PAPERS_PER_EMAIL, author_keys=authors,
         )  # fmt: skip
         return selectors.digest_papers(
             paper_ids=[p.paper_id for p in picks], day=self.edition.day,

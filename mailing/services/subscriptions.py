@@ -127,10 +127,12 @@ def subscriber_delete(*, subscriber: Subscriber) -> None:
     subscriber.delete()
 
 
-def subscriber_follows_set(*, email: str, categories: list[str], topics: list[str]) -> int:
+def subscriber_follows_set(
+    *, email: str, categories: list[str], topics: list[str], authors: list[str] | None = None
+) -> int:
     """Make the subscription of ``email`` (if any) follow what its reader's account follows."""
     return Subscriber.objects.filter(email__iexact=email).update(
-        categories=categories, topics=topics
+        categories=categories, topics=topics, authors=authors or []
     )
 
 

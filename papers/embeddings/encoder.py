@@ -53,13 +53,14 @@ class TorchEncoder:
 
     def encode(self, texts: list[str]) -> np.ndarray:
         with self._autocast():
-            return self.model.encode(
+            vectors: np.ndarray = self.model.encode(
                 texts,
                 batch_size=self.batch_size,
                 normalize_embeddings=True,
                 convert_to_numpy=True,
                 show_progress_bar=False,
             )
+        return vectors
 
     def _autocast(self) -> AbstractContextManager[Any]:
         if self.precision != "bf16":
@@ -99,13 +100,13 @@ def encode_query(text: str) -> np.ndarray:
         if vector is not None:
             _query_vectors.move_to_end(key)
             return vector
-    vector = _checked(query_encoder().encode([key[1]]))[0]
-    vector.setflags(write=False)  # shared by every later search for the same words
+    encoded: np.ndarray = _checked(query_encoder().encode([key[1]]))[0]
+    encoded.setflags(write=False)  # shared by every later search for the same words
     with _lock:
-        _query_vectors[key] = vector
+        _query_vectors[key] = encoded
         while len(_query_vectors) > QUERY_VECTOR_CACHE_SIZE:
             _query_vectors.popitem(last=False)
-    return vector
+    return encoded
 
 
 def clear_query_vector_cache() -> None:
@@ -159,8 +160,9 @@ def share_cores_among(*, processes: int) -> None:
 def torch_threads() -> int:
     """Torch CPU threads for this process: EMBEDDING_TORCH_THREADS, else this process's share
     of the cores when it shares them (``share_cores_among``), else 0 (torch's default)."""
-    if settings.EMBEDDING_TORCH_THREADS > 0:
-        return settings.EMBEDDING_TORCH_THREADS
+    configured: int = settings.EMBEDDING_TORCH_THREADS
+    if configured > 0:
+        return configured
     if _processes_sharing_cores == 1:
         return 0
     return max(1, _usable_cores() // _processes_sharing_cores)

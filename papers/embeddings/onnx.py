@@ -39,7 +39,7 @@ class OnnxQueryEncoder:
         options = onnxruntime.SessionOptions()
         options.log_severity_level = 3
         # A query is a few dozen tokens: one thread encodes it about as fast as two, and
-        # it runs beside BM25's statements (search.hybrid), whose cores a second thread,
+        # it runs beside BM25's statements (search.selectors), whose cores a second thread,
         # or ONNX Runtime's default of spinning idle threads between runs, would take.
         options.intra_op_num_threads = 1
         options.inter_op_num_threads = 1

@@ -36,7 +36,7 @@ def papers_embed(
     paper_ids: list[int] | None = None,
     only_missing: bool = True,
     batch_size: int | None = None,
-    on_batch: Callable[[int], None] | None = None,
+    on_batch: Callable[[int], object] | None = None,
 ) -> EmbedCounts:
     """Embed papers lacking a current vector (all selected ones if not ``only_missing``).
 

@@ -55,9 +55,12 @@ def test_no_script_in_any_feed_runs_in_a_browser_that_renders_its_html(
     browser: Browser, today: Any
 ) -> None:
     paper = PaperFactory(title_text="Hostile", abstract_text=HOSTILE, categories=["cs.CL"])
-    TrendingSignal.objects.create(source="hf", day=today, paper=paper, rank=1, ai_summary=HOSTILE)
+    TrendingSignal.objects.create(
+        source="hf", day=today, paper=paper, rank=1, upvotes=12, ai_summary=HOSTILE
+    )
+    # Upvotes: a paper is trending by the upvotes it gained (papers.trending), not by rank.
     other = PaperFactory(title_text="Plain", abstract_text=HOSTILE, categories=["cs.CL"])
-    TrendingSignal.objects.create(source="hf", day=today, paper=other, rank=2)
+    TrendingSignal.objects.create(source="hf", day=today, paper=other, rank=2, upvotes=5)
 
     for url in ("/feeds/trending.rss", "/feeds/trending.atom", "/feeds/categories/cs.CL.rss"):
         descriptions = feed_descriptions(url)

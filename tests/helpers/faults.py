@@ -1,16 +1,20 @@
 """Figures of the fault scenarios (worker SIGKILLed mid-send, mid-embed), collected by the
-tests that run them and printed at the end of the test session (tests/conftest.py), and
-written to benchmarks/results/faults.json."""
+tests that run them, printed at the end of the test session (tests/conftest.py) and
+written as JSON to $DIGEST_FAULTS_RESULTS, or to the temporary directory. Only
+benchmarks/faults.py records them in benchmarks/results/: a test run never rewrites a
+committed result."""
 
 from __future__ import annotations
 
 import json
+import os
 import platform
+import tempfile
 from dataclasses import asdict, dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 
-RESULTS = Path(__file__).resolve().parents[2] / "benchmarks" / "results" / "faults.json"
+RESULTS_VARIABLE = "DIGEST_FAULTS_RESULTS"
 
 
 @dataclass(frozen=True)
@@ -40,11 +44,18 @@ def fault_lines() -> list[str]:
     ]
 
 
-def fault_results_write() -> None:
+def fault_results_path() -> Path:
+    """Where this session's figures go: $DIGEST_FAULTS_RESULTS, else the temporary directory."""
+    default = Path(tempfile.gettempdir()) / "research-digest-faults.json"
+    return Path(os.environ.get(RESULTS_VARIABLE) or default)
+
+
+def fault_results_write() -> Path | None:
     if not FIGURES:
-        return
-    RESULTS.parent.mkdir(parents=True, exist_ok=True)
-    RESULTS.write_text(
+        return None
+    path = fault_results_path()
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(
         json.dumps(
             {
                 "benchmark": "faults",
@@ -56,3 +67,4 @@ def fault_results_write() -> None:
         )
         + "\n"
     )
+    return path

@@ -22,7 +22,7 @@ def test_upserting_new_records_counts_them_as_new_and_stores_everything() -> Non
     assert paper.abstract == records[0].abstract
     assert (
         paper.abstract_text
-        == "We show that O(n^2) attention is <b>not</b> needed & compute 50% less."
+        == "We show that O(n²) attention is <b>not</b> needed & compute 50% less."
     )
     assert paper.categories == ["cs.LG", "cs.AI"]
     assert [a.name for a in paper.authors.order_by("authorships__position")] == [

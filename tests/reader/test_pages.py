@@ -9,6 +9,7 @@ import pytest
 from django.test import Client
 
 from papers.models import Paper
+from papers.text import latex_to_text
 from tests.papers.factories import PaperFactory
 from tests.reader.conftest import MakePapers
 
@@ -121,16 +122,21 @@ def test_a_malformed_date_or_a_page_past_the_end_is_a_404_in_the_site_design(
     assert "Not found" in response.content.decode() and "site-header" in response.content.decode()
 
 
-def test_latex_in_a_title_is_escaped_and_marked_for_katex(
+def test_latex_in_a_title_is_escaped_and_marked_for_katex_and_the_abstract_rendered(
     client: Client, make_papers: MakePapers
 ) -> None:
-    paper = PaperFactory(title="Bounds for $x<y$ <script>alert(1)</script>", abstract="$a<b$")
+    paper = PaperFactory(
+        title="Bounds for $x<y$ <script>alert(1)</script>",
+        abstract="$a<b$ by Construction~X",
+        abstract_text=latex_to_text("$a<b$ by Construction~X"),
+    )
 
     html = client.get(f"/papers/{paper.arxiv_id}/").content.decode()
 
     assert "<script>alert(1)</script>" not in html
     assert '<h1 class="tex">Bounds for $x&lt;y$ &lt;script&gt;alert(1)&lt;/script&gt;</h1>' in html
-    assert '<div class="abstract tex"><p>$a&lt;b$</p></div>' in html
+    # The abstract is shown as the one LaTeX-to-text function renders it (no "~" left).
+    assert '<div class="abstract"><p>a&lt;b by Construction X</p></div>' in html
     assert "/static/vendor/katex/katex.min.js" in html
     assert "/static/vendor/katex/contrib/auto-render.min.js" in html
     assert "/static/js/site.js" in html
@@ -213,14 +219,14 @@ QUERY_BOUNDS = {
     "/": 15,
     "/?window=month": 15,
     "paper": 18,  # with the research logs that discuss it
-    "author": 12,
+    "author": 16,  # with the name's people (homonyms) and the follow state
     "/categories/cs.CL/": 18,
     "/search?q=attention": 9,
     "/search?q=attention&sort=trending": 11,
     "/trending/?window=week": 9,
     "/feeds/trending.rss": 11,
     "/feeds/categories/cs.CL.atom": 11,
-    "/me/papers/": 15,
+    "/me/papers/": 16,  # with the papers by followed authors
 }
 
 

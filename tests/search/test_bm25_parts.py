@@ -16,7 +16,7 @@ from django.test import override_settings
 
 from papers.models import Paper
 from papers.services import papers_upsert
-from search import fusion
+from search import bm25
 from search.bm25 import bm25_search_exhaustive, query_lexemes
 from search.services import bm25_index_papers
 from tests.search.test_bm25 import (  # noqa: F401 (corpus is a fixture)
@@ -67,14 +67,14 @@ def test_a_part_outside_the_corpus_is_an_error(parts, part) -> None:
 def spy_on_parts(monkeypatch) -> list[tuple[str, int]]:  # type: ignore[no-untyped-def]
     """Record (thread name, database backend pid) of every part ranked in a pool thread."""
     calls: list[tuple[str, int]] = []
-    real = fusion._keyword_part_in_thread
+    real = bm25._keyword_part_in_thread
 
     def recording(**kwargs):  # type: ignore[no-untyped-def]
         rows = real(**kwargs)
         calls.append((threading.current_thread().name, connection.connection.info.backend_pid))
         return rows
 
-    monkeypatch.setattr(fusion, "_keyword_part_in_thread", recording)
+    monkeypatch.setattr(bm25, "_keyword_part_in_thread", recording)
     return calls
 
 
@@ -83,10 +83,10 @@ def test_parts_run_on_other_connections_and_give_the_whole_ranking(monkeypatch) 
     calls = spy_on_parts(monkeypatch)
     queries = ["neural networks", *title_queries(8, seed=12)]
     with override_settings(SEARCH_BM25_PARTS=1):
-        whole = [fusion.keyword_ranking(text=query, k=20) for query in queries]
+        whole = [bm25.keyword_ranking(text=query, k=20) for query in queries]
     assert not calls
     with override_settings(SEARCH_BM25_PARTS=3):
-        in_parts = [fusion.keyword_ranking(text=query, k=20) for query in queries]
+        in_parts = [bm25.keyword_ranking(text=query, k=20) for query in queries]
     assert in_parts == whole
     exhaustive = bm25_search_exhaustive(query=queries[0], limit=20)
     assert whole[0] == [paper_id for paper_id, _ in exhaustive]
@@ -104,6 +104,6 @@ def test_inside_a_transaction_the_ranking_is_whole_and_sees_its_own_rows(monkeyp
         papers_upsert(records=[record])
         paper = Paper.objects.get(arxiv_id=record.arxiv_id)
         bm25_index_papers(paper_ids=[paper.id])
-        ranking = fusion.keyword_ranking(text="quorblewise", k=10)
+        ranking = bm25.keyword_ranking(text="quorblewise", k=10)
     assert ranking == [paper.id]
     assert not calls

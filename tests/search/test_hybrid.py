@@ -18,7 +18,7 @@ from papers.models import Paper
 from papers.selectors import similar_papers
 from papers.services import papers_upsert
 from papers.services.embeddings import papers_embed
-from search.hybrid import SearchQueryError, SearchRequest, search_papers
+from search.selectors import SearchQueryError, SearchRequest, search_papers
 from search.services import bm25_index_papers
 
 DAY = date(2026, 6, 2)

@@ -9,8 +9,7 @@ from django.utils import timezone
 
 from papers.models import Paper, TrendingSignal
 from papers.trending import trending_ranking
-from search.fusion import TRENDING_WINDOW
-from search.hybrid import SearchRequest, search_papers
+from search.selectors import TRENDING_WINDOW, SearchRequest, search_papers
 from search.services import bm25_index_papers
 from tests.papers.factories import PaperFactory
 

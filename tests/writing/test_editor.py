@@ -271,7 +271,7 @@ def test_an_editor_requests_a_draft_and_the_task_is_queued(
 
 def test_the_drafts_list_and_a_published_draft_show_their_state(draft: Draft, editor: User) -> None:
     client = _as(editor)
-    assert "AI Research Roundup 26.06.12 - Scaling and Experts" in (
+    assert "AI Research Roundup 26.06.12 - Retrieval and Scaling" in (
         client.get("/editor/drafts/").content.decode()
     )
     _post(client, f"/editor/drafts/{draft.pk}/publish/", {})

@@ -34,10 +34,10 @@ def test_publishing_numbers_the_log_and_gives_it_a_permalink(
 
     assert (log.number, log.slug, log.display_number) == (
         1,
-        "1-scaling-and-experts",
+        "1-retrieval-and-scaling",
         "Research Log #001",
     )
-    assert log.body_md.startswith("# Research Log #001: AI Research Roundup 26.06.12 - Scaling")
+    assert log.body_md.startswith("# Research Log #001: AI Research Roundup 26.06.12 - Retrieval")
     assert "## Pulse of AI" in log.body_md and "## Introduction" in log.body_md
     assert set(log.papers.all()) == set(week_papers[:2])
     page = client.get(f"/logs/{log.slug}/")
@@ -159,9 +159,9 @@ def test_the_rss_and_atom_feeds_list_published_logs_and_parse(
         parsed = feedparser.parse(client.get(url).content)
         assert not parsed.bozo, parsed.get("bozo_exception")
         assert [e.title for e in parsed.entries] == [
-            "Research Log #001: AI Research Roundup 26.06.12 - Scaling and Experts"
+            "Research Log #001: AI Research Roundup 26.06.12 - Retrieval and Scaling"
         ]
-        assert parsed.entries[0].link.endswith("/logs/1-scaling-and-experts/")
+        assert parsed.entries[0].link.endswith("/logs/1-retrieval-and-scaling/")
     assert "rss" in feedparser.parse(client.get("/feeds/logs.rss").content).version
     assert feedparser.parse(client.get("/feeds/logs.atom").content).version == "atom10"
 

@@ -6,7 +6,8 @@ per part, and grounds each. Both are idempotent: a second run for the same week 
 same draft, writes only what is missing and never touches what an editor wrote.
 
 With no model (``llm_client()`` is None), a failed call or a spent token budget, a part
-is written extractively, from the abstract's own sentences, and labelled so.
+is written extractively (``writing.extractive``: the abstract's own sentences chosen by
+role); the item's ``origin`` records it for editors, and no label enters the text.
 """
 
 from __future__ import annotations
@@ -21,15 +22,15 @@ from datetime import date, timedelta
 from django.conf import settings
 from django.db import transaction
 from django.db.models import F
+from django.urls import reverse
 
 from digest.lib.llm import LLMBudgetExceeded, LLMClient, LLMError, TokenBudget, render_prompt
+from digest.lib.safe_html import link_href
 from digest.lib.tasks import TaskRef
 from papers.models import Paper, Topic, TopicPaper, TopicWeek, TrendingSignal
 from papers.services.topics import week_start_of
-from papers.text import split_sentences
 from papers.trending import trending_papers
-from writing import grounding
-from writing.markdown import EXTRACTIVE_LABEL
+from writing import extractive, grounding
 from writing.models import Draft, DraftItem, LLMCall
 from writing.services.revisions import draft_bump, revision_record
 
@@ -39,15 +40,7 @@ logger = logging.getLogger(__name__)
 DRAFT_WEEK = TaskRef("digest.tasks.draft_week")
 
 TRENDING_POOL = 50
-_METHOD_CUES = re.compile(
-    r"\b(we (propose|introduce|present|develop|design|train|build)|our (method|approach|model)"
-    r"|by (using|leveraging|combining)|consists of|based on)\b",
-    re.IGNORECASE,
-)
-_WHY_CUES = re.compile(
-    r"\b(enabl|outperform|improv|state-of-the-art|significant|suggest|demonstrat|open)",
-    re.IGNORECASE,
-)
+_LINK_LINE = re.compile(r"^(?:Paper: \[arXiv:|Code: <|\[Similar papers\]).*$", re.MULTILINE)
 
 
 class DraftingError(Exception):
@@ -150,7 +143,13 @@ def theme_choose(*, week_start: date, item_count: int) -> ThemeChoice:
     chosen += [pid for pid in ranked if pid not in chosen][: item_count - len(chosen)]
     if len(chosen) < item_count:
         chosen += _quiet_week_papers(week_start, best, exclude=chosen)[: item_count - len(chosen)]
-    return ThemeChoice(theme=_topic_theme(best), topic=best, paper_ids=chosen)
+    texts = [
+        f"{title} {abstract}"
+        for title, abstract in Paper.objects.filter(pk__in=chosen).values_list(
+            "title_text", "abstract_text"
+        )
+    ]
+    return ThemeChoice(theme=_topic_theme(best, texts=texts), topic=best, paper_ids=chosen)
 
 
 def _latest_topics(paper_ids: list[int]) -> dict[int, int]:
@@ -185,12 +184,17 @@ def _quiet_week_papers(week_start: date, topic: Topic | None, *, exclude: list[i
     return [*central, *newest[:50]]
 
 
-def _topic_theme(topic: Topic | None) -> str:
+def _topic_theme(topic: Topic | None, *, texts: Sequence[str] = ()) -> str:
+    """The topic's name; from keywords, the two the chosen papers share most, as written."""
     if topic is None:
         return "This week in AI"
     if topic.human_label and topic.human_label != "All papers":
         return topic.human_label
-    words = [k.title() for k in topic.keywords[:2]] or ["This week in AI"]
+    keywords = topic.keywords[:8]
+    folded = [t.casefold() for t in texts]
+    shares = {k: sum(k.casefold() in t for t in folded) for k in keywords}
+    best = sorted(keywords, key=lambda k: (-shares[k], keywords.index(k)))[:2]
+    words = [extractive.display_term(k, texts) for k in best] or ["This week in AI"]
     return " and ".join(words)
 
 
@@ -252,7 +256,7 @@ def draft_write(*, draft_id: int, client: LLMClient | None) -> Draft:
         draft=draft, client=client, budget=TokenBudget(settings.DIGEST_DRAFT_TOKEN_BUDGET)
     )
     # The model names the theme once, while it is still the topic's keywords.
-    if client is not None and draft.theme_topic and draft.theme == _topic_theme(draft.theme_topic):
+    if client is not None and draft.theme_topic and draft.theme == _automatic_theme(draft):
         _name_theme(writer)
     for item in pending:
         _write_item(writer, item)
@@ -267,6 +271,15 @@ def draft_write(*, draft_id: int, client: LLMClient | None) -> Draft:
         )
         revision_record(draft=draft, author=None, note=f"written ({draft.backend})")
     return draft
+
+
+def _automatic_theme(draft: Draft) -> str:
+    """The theme drafting chose from the topic (an editor's or a model's differs)."""
+    texts = [
+        f"{title} {abstract}"
+        for title, abstract in draft.items.values_list("paper__title_text", "paper__abstract_text")
+    ]
+    return _topic_theme(draft.theme_topic, texts=texts)
 
 
 def _name_theme(writer: Writer) -> None:
@@ -308,10 +321,9 @@ def paper_source(*, paper: Paper) -> grounding.Source:
 
 
 def _code_link(paper: Paper) -> str:
-    signal = (
-        TrendingSignal.objects.filter(paper=paper).exclude(github_repo="").order_by("-day").first()
-    )
-    return signal.github_repo if signal else ""
+    """The harvested code URL, only if it is an absolute http(s) URL: it becomes a link."""
+    signals = TrendingSignal.objects.filter(paper=paper).exclude(github_repo="").order_by("-day")
+    return next((url for s in signals if (url := link_href(s.github_repo))), "")
 
 
 def _write_item(writer: Writer, item: DraftItem) -> None:
@@ -336,14 +348,16 @@ def _write_item(writer: Writer, item: DraftItem) -> None:
         item=item,
     )
     origin = DraftItem.Origin.LLM if section else DraftItem.Origin.EXTRACTIVE
-    section_md = _with_links(
-        section or extractive_section(abstract=paper.abstract_text), paper, code
-    )
-    if section is None:
-        section_md = f"{EXTRACTIVE_LABEL}\n\n{section_md}"
-    note_md = (
-        f"{note or extractive_note(abstract=paper.abstract_text)} [Read more]({paper.abs_url})"
-    )
+    written = extractive.section_from_abstract(paper.abstract_text)
+    section_md = _with_links(section or written.markdown, paper, code)
+    if note is None:
+        note = extractive.note_from_abstract(
+            paper.abstract_text,
+            section_used=written.used,
+            extra=_ai_summary(paper),
+            name=written.name,
+        )
+    note_md = f"{note} [Read more]({paper_page_url(paper=paper)})"
     evidence, flags = item_grounding(paper=paper, section_md=section_md, pulse_note=note_md)
     with transaction.atomic():
         # Only a still-pending item is written: an editor's text is never replaced.
@@ -361,12 +375,25 @@ def _write_item(writer: Writer, item: DraftItem) -> None:
         )
 
 
+def _ai_summary(paper: Paper) -> str:
+    signal = (
+        TrendingSignal.objects.filter(paper=paper).exclude(ai_summary="").order_by("-day").first()
+    )
+    return signal.ai_summary if signal else ""
+
+
+def paper_page_url(*, paper: Paper) -> str:
+    """This site's page of the paper (similar papers, topic, trending), absolute for email."""
+    return f"{settings.SITE_URL}{reverse('paper', args=[paper.arxiv_id])}"
+
+
 def _with_links(section: str, paper: Paper, code: str) -> str:
     links = []
     if paper.arxiv_id not in section:
         links.append(f"Paper: [arXiv:{paper.arxiv_id}]({paper.abs_url})")
     if code and code.rstrip("/") not in section:
         links.append(f"Code: <{code}>")
+    links.append(f"[Similar papers]({paper_page_url(paper=paper)})")
     return section.strip() + ("\n\n" + " · ".join(links) if links else "")
 
 
@@ -375,31 +402,21 @@ def item_grounding(
 ) -> tuple[list[dict[str, object]], list[dict[str, object]]]:
     """The evidence of each sentence of the section and the flags of section and note."""
     source = paper_source(paper=paper)
-    body = section_md.replace(EXTRACTIVE_LABEL, "")
+    body = _LINK_LINE.sub("", section_md)  # links are checked as facts, not as prose
     evidence = grounding.evidence_for(section=body, abstract=paper.abstract_text)
-    flags = grounding.fact_flags(text=f"{body}\n\n{pulse_note}", sources=[source])
+    flags = grounding.fact_flags(text=f"{section_md}\n\n{pulse_note}", sources=[source])
     return evidence, flags + grounding.weak_support_flags(evidence)
 
 
 def extractive_section(*, abstract: str) -> str:
-    """What it is, how it works, its numbers, why it matters: the abstract's own sentences."""
-    sentences = [s.text for s in split_sentences(abstract)]
-    if not sentences:
-        return ""
-    chosen = [sentences[0]]
-    rest = sentences[1:]
-    chosen += [s for s in rest if _METHOD_CUES.search(s)][:1]
-    chosen += [s for s in rest if re.search(r"\d", s) and s not in chosen][:2]
-    last = [s for s in rest if _WHY_CUES.search(s) and s not in chosen][-1:]
-    chosen += last or [s for s in rest[-1:] if s not in chosen]
-    ordered = [s for s in sentences if s in chosen]
-    middle = max(1, len(ordered) // 2)
-    return " ".join(ordered[:middle]) + "\n\n" + " ".join(ordered[middle:])
+    """Problem, contribution, how it works, results, what it enables (``writing.extractive``)."""
+    return extractive.section_from_abstract(abstract).markdown
 
 
 def extractive_note(*, abstract: str) -> str:
-    sentences = split_sentences(abstract)
-    return sentences[0].text if sentences else ""
+    """What the section on the same abstract does not say."""
+    section = extractive.section_from_abstract(abstract)
+    return extractive.note_from_abstract(abstract, section_used=section.used, name=section.name)
 
 
 def _write_front(writer: Writer) -> None:
@@ -414,7 +431,7 @@ def _write_front(writer: Writer) -> None:
             prompt=render_prompt("draft_intro", theme=draft.theme, titles=titles),
             max_tokens=160,
         )
-        or extractive_intro(theme=draft.theme)
+        or extractive_intro(draft=draft, items=items)
     )
     overview = (
         draft.pulse_overview
@@ -440,33 +457,44 @@ def _write_front(writer: Writer) -> None:
 
 def _week_topics(week_start: date) -> list[Topic]:
     topics = Topic.objects.filter(week__week_start=week_start, is_outlier=False)
-    return list(topics.select_related("week").order_by("-size")[:5])
+    return list(topics.select_related("week", "previous").order_by("-size")[:5])
 
 
 def _topics_source(topics: Sequence[Topic]) -> grounding.Source:
     """The week's topic statistics: the Pulse overview may quote them."""
     lines = [f"{t.display_label} {t.size} papers {' '.join(t.keywords)}" for t in topics]
+    lines += [f"{t.previous.size} papers" for t in topics if t.previous_id and t.previous]
     if topics:
         week = topics[0].week
         lines += [f"{week.paper_count} papers", week.overview]
     return grounding.Source(arxiv_id="", title="", abstract="\n".join(lines))
 
 
-def extractive_intro(*, theme: str) -> str:
-    return (
-        f"This week's roundup is about {theme}. The papers below were among the most "
-        "discussed of the week; each section is written from the paper's own abstract."
+def extractive_intro(*, draft: Draft, items: Sequence[DraftItem]) -> str:
+    """The theme, what the items share, and popularity only where the week has trending data."""
+    texts = [f"{i.paper.title_text} {i.paper.abstract_text}" for i in items]
+    end = week_end(draft.week_start)
+    trending_ids = set(
+        TrendingSignal.objects.filter(day__gte=draft.week_start, day__lte=end).values_list(
+            "paper_id", flat=True
+        )
     )
+    trending = sum(i.paper_id in trending_ids for i in items) if trending_ids else None
+    return extractive.intro_text(theme=draft.theme, paper_texts=texts, trending_count=trending)
 
 
 def extractive_overview(*, week_start: date, topics: Sequence[Topic]) -> str:
+    """The week's topics: the largest, what is new and what grew, with their sizes."""
     week = TopicWeek.objects.filter(week_start=week_start).first()
-    if week is not None and week.overview:
-        return week.overview
-    if not topics:
-        return "A quieter week: the papers below stood out."
-    names = [f"{t.display_label} ({t.size} papers)" for t in topics[:3]]
-    return f"This week, researchers published most on {', '.join(names)}."
+    facts = [
+        extractive.TopicFact(
+            name=t.display_label,
+            size=t.size,
+            previous_size=t.previous.size if t.previous_id and t.previous else None,
+        )
+        for t in topics
+    ]
+    return extractive.overview_text(paper_count=week.paper_count if week else 0, topics=facts)
 
 
 # --- asking for a draft -------------------------------------------------------------------

@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 
-from django.contrib.auth.models import AbstractBaseUser
+from django.contrib.auth.models import User
 from django.db import transaction
 from django.db.models import Max
 
@@ -51,9 +51,7 @@ def _editable(draft_id: int, expected_version: int) -> Draft:
     return draft
 
 
-def draft_save(
-    *, draft_id: int, expected_version: int, changes: DraftChanges, user: AbstractBaseUser
-) -> Draft:
+def draft_save(*, draft_id: int, expected_version: int, changes: DraftChanges, user: User) -> Draft:
     """Save an editor's edits; regrounds what changed; one revision."""
     with transaction.atomic():
         draft = _editable(draft_id, expected_version)
@@ -87,7 +85,7 @@ def draft_save(
         return draft
 
 
-def _save_item(item: DraftItem, changes: DraftChanges, user: AbstractBaseUser) -> None:
+def _save_item(item: DraftItem, changes: DraftChanges, user: User) -> None:
     section = changes.sections.get(item.pk, item.section_md).replace("\r\n", "\n")
     note = changes.notes.get(item.pk, item.pulse_note).replace("\r\n", "\n")
     changed = (section, note) != (item.section_md, item.pulse_note)
@@ -104,7 +102,7 @@ def _save_item(item: DraftItem, changes: DraftChanges, user: AbstractBaseUser) -
         item.save()
 
 
-def _reground_front(draft: Draft, *, user: AbstractBaseUser | None) -> None:
+def _reground_front(draft: Draft, *, user: User | None) -> None:
     items = list(draft.items.select_related("paper"))
     sources = [paper_source(paper=i.paper) for i in items]
     sources.append(_topics_source(_week_topics(draft.week_start)))
@@ -116,7 +114,7 @@ def _reground_front(draft: Draft, *, user: AbstractBaseUser | None) -> None:
 
 
 def _structural(
-    draft_id: int, expected_version: int, user: AbstractBaseUser, note: str,
+    draft_id: int, expected_version: int, user: User, note: str,
     change: Callable[[Draft], None],
 ) -> Draft:  # fmt: skip
     with transaction.atomic():
@@ -133,7 +131,7 @@ def _renumber(draft: Draft, order: list[int]) -> None:
 
 
 def item_move(
-    *, draft_id: int, expected_version: int, item_id: int, offset: int, user: AbstractBaseUser
+    *, draft_id: int, expected_version: int, item_id: int, offset: int, user: User
 ) -> Draft:
     """Move an item ``offset`` places (-1 up, +1 down), clamped to the list."""
 
@@ -146,9 +144,7 @@ def item_move(
     return _structural(draft_id, expected_version, user, "reordered", change)
 
 
-def item_remove(
-    *, draft_id: int, expected_version: int, item_id: int, user: AbstractBaseUser
-) -> Draft:
+def item_remove(*, draft_id: int, expected_version: int, item_id: int, user: User) -> Draft:
     def change(draft: Draft) -> None:
         DraftItem.objects.filter(pk=item_id, draft=draft).delete()
         _renumber(draft, list(draft.items.order_by("position").values_list("pk", flat=True)))
@@ -156,9 +152,7 @@ def item_remove(
     return _structural(draft_id, expected_version, user, "removed a paper", change)
 
 
-def item_add(
-    *, draft_id: int, expected_version: int, paper: Paper, user: AbstractBaseUser
-) -> Draft:
+def item_add(*, draft_id: int, expected_version: int, paper: Paper, user: User) -> Draft:
     """Append a paper (pending: the drafting task writes its section)."""
 
     def change(draft: Draft) -> None:
@@ -171,9 +165,7 @@ def item_add(
     return _structural(draft_id, expected_version, user, f"added {paper.arxiv_id}", change)
 
 
-def item_regenerate(
-    *, draft_id: int, expected_version: int, item_id: int, user: AbstractBaseUser
-) -> Draft:
+def item_regenerate(*, draft_id: int, expected_version: int, item_id: int, user: User) -> Draft:
     """Mark one section to be written again; the drafting task replaces it."""
 
     def change(draft: Draft) -> None:

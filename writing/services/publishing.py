@@ -13,7 +13,7 @@ from __future__ import annotations
 import logging
 from datetime import datetime
 
-from django.contrib.auth.models import AbstractBaseUser
+from django.contrib.auth.models import User
 from django.db import connection, transaction
 from django.db.models import F, Max
 from django.utils import timezone
@@ -61,9 +61,7 @@ def publish_blockers(*, draft: Draft) -> list[str]:
     return reasons
 
 
-def draft_schedule(
-    *, draft_id: int, expected_version: int, at: datetime, user: AbstractBaseUser
-) -> Draft:
+def draft_schedule(*, draft_id: int, expected_version: int, at: datetime, user: User) -> Draft:
     """Publish the draft at ``at`` (the beat task ``publish_due_logs`` does it)."""
     with transaction.atomic():
         draft = Draft.objects.select_for_update().get(pk=draft_id)
@@ -83,7 +81,7 @@ def draft_schedule(
         return draft
 
 
-def draft_unschedule(*, draft_id: int, expected_version: int, user: AbstractBaseUser) -> Draft:
+def draft_unschedule(*, draft_id: int, expected_version: int, user: User) -> Draft:
     with transaction.atomic():
         Draft.objects.select_for_update().get(pk=draft_id)
         draft = draft_bump(
@@ -97,7 +95,7 @@ def draft_unschedule(*, draft_id: int, expected_version: int, user: AbstractBase
         return draft
 
 
-def draft_publish(*, draft_id: int, user: AbstractBaseUser | None = None) -> ResearchLog:
+def draft_publish(*, draft_id: int, user: User | None = None) -> ResearchLog:
     """Publish now; publishing a published draft returns its log and does nothing else."""
     with transaction.atomic():
         draft = Draft.objects.select_for_update().get(pk=draft_id)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.contrib.auth.models import AbstractBaseUser
+from django.contrib.auth.models import User
 from django.db import transaction
 from django.db.models import F
 
@@ -58,7 +58,7 @@ def draft_bump(*, draft_id: int, expected_version: int | None, **fields: Any) ->
     return Draft.objects.get(pk=draft_id)
 
 
-def revision_record(*, draft: Draft, author: AbstractBaseUser | None, note: str) -> Revision:
+def revision_record(*, draft: Draft, author: User | None, note: str) -> Revision:
     """Keep the draft as it stands now as revision number ``draft.version``."""
     assert transaction.get_connection().in_atomic_block, "record revisions inside the write"
     revision, _ = Revision.objects.update_or_create(

@@ -59,7 +59,7 @@ class Command(BaseCommand):
         if week and (start or end):
             raise TopicsError("give --week or --from/--until, not both")
         default = timezone.now().date() - timedelta(days=1)
-        first = week_parse(week or start) if (week or start) else week_parse(default.isoformat())
+        first = week_parse(week or start or default.isoformat())
         last = week_parse(end) if end else first
         if last < first:
             raise TopicsError("--until is before --from")

@@ -1,28 +1,45 @@
-"""BM25 top k of one part of the corpus, so that a search can rank its parts in parallel.
+-- Okapi BM25 top k inside PostgreSQL: the functions search/bm25.py calls.
+--
+-- Loaded by search/migrations/0001_squashed_0006_bm25_parts.py; a later change to this
+-- file ships in a new migration that loads it again (every statement is CREATE OR REPLACE).
+-- Impacts lie on a 2^-32 grid (search/bm25.py), so every sum below is exact in any order:
+-- both plans return the same rows, bit for bit, ties going to the smaller paper id.
+--
+-- search_bm25_topk(terms, k, parts, part): exact BM25 top k, stopping once it cannot change.
+-- MaxScore over impact-ordered postings, in four steps:
+-- 1. theta, a lower bound of the k-th best score: the k-th best exact score among the
+--    papers heading each term's postings (k rows per term, then primary-key lookups).
+-- 2. Split the query terms by their maximum impact (the first row of their postings in
+--    the (lexeme, impact DESC, paper_id) index): the lowest ones whose maxima add up to
+--    less than theta are never scanned (a paper having only those cannot reach theta);
+--    what is left of theta is shared out among the other terms as cutoffs, in proportion
+--    to their maxima, rounded down. A paper below every cutoff then scores strictly less
+--    than theta and cannot be in the top k, even by a tie.
+-- 3. Scan each scanned term's postings down to its cutoff (an index range), adding up a
+--    lower bound per paper; its upper bound adds, for each term it was not seen in, that
+--    term's cutoff (or maximum, for terms not scanned). Papers whose upper bound is below
+--    theta (raised to the k-th best lower bound) are dropped.
+-- 4. Complete the survivors one term at a time, largest bound first, by primary-key
+--    lookups of (paper_id, lexeme); each step makes bounds exact, raises theta and drops
+--    papers. At the end every survivor's score is exact.
+-- The work is bounded by the postings above the cutoffs and the survivors, which depend
+-- on how the scores are distributed, not on how many papers there are.
+--
+-- With parts = P > 1 only the papers whose id is part modulo P are ranked, by the same
+-- plans, so that a search ranks its parts on P connections at once and merges their exact
+-- top k (search.bm25.keyword_ranking). Each part starts from the whole corpus's estimate
+-- of the k-th score, so it prunes as the whole would.
+--
+-- search_bm25_best(terms, k, max_postings, parts, part): the cheaper of two exact plans.
+-- When the query's terms have at most max_postings postings in all, adding them all up
+-- beats the threshold algorithm's bookkeeping; past it the threshold algorithm wins and
+-- its cost stops growing with the corpus. A one-term query always takes the threshold
+-- algorithm, which then reads only the first k rows of that term's postings.
+--
+-- work_mem = 64MB: the hash aggregates (the exhaustive sum, the scanned prefixes) hold
+-- tens of thousands of papers on common-word queries and would spill at the default 4MB.
 
-``search_bm25_topk`` and ``search_bm25_best`` take ``parts`` and ``part`` (default 1 and
-0: the whole corpus, as before): with ``parts`` = P they rank only the papers whose id
-is ``part`` modulo P, by the same plans. Each part's top k is exact, so the top k of all
-parts' rows merged by (score descending, paper id) is exactly the corpus's top k
-(search.fusion.keyword_ranking runs the parts on separate connections at once).
-
-A part's scans still read the index ranges of every paper but aggregate, keep and look
-up only that part's papers, which is where the time goes; and each part starts from the
-whole corpus's estimate of the k-th score, so it prunes as the whole would. Measured at
-1M papers (``keyword_ranking``, 200 title queries, 2 cores), p50 / p95 / p99 ms: top 20,
-one statement 22.2 / 171 / 589, two parts at once 21.1 / 124 / 248; top 100, 28.9 / 221
-/ 521 against 31.1 / 179 / 335; the same rows for every query (README, "Search speed").
-"""
-
-from importlib import import_module
-
-from django.db import migrations
-
-PREVIOUS_TOPK = import_module("search.migrations.0002_bm25_topk_function").CREATE
-PREVIOUS_BEST = import_module("search.migrations.0005_bm25_best_single_term").CREATE
-
-TOPK = r"""
-CREATE FUNCTION search_bm25_topk(
+CREATE OR REPLACE FUNCTION search_bm25_topk(
     query_terms text[], k integer, parts integer DEFAULT 1, part integer DEFAULT 0
 )
 RETURNS TABLE (paper_id bigint, score double precision)
@@ -185,10 +202,8 @@ BEGIN
         ORDER BY u.low DESC, u.paper_id LIMIT k;
 END
 $fn$;
-"""
 
-BEST = r"""
-CREATE FUNCTION search_bm25_best(
+CREATE OR REPLACE FUNCTION search_bm25_best(
     query_terms text[], k integer, max_postings bigint, parts integer DEFAULT 1,
     part integer DEFAULT 0
 )
@@ -220,28 +235,3 @@ BEGIN
     END IF;
 END
 $fn$;
-"""
-
-DROP_NEW = [
-    "DROP FUNCTION search_bm25_best(text[], integer, bigint, integer, integer)",
-    "DROP FUNCTION search_bm25_topk(text[], integer, integer, integer)",
-]
-DROP_OLD = [
-    "DROP FUNCTION search_bm25_best(text[], integer, bigint)",
-    "DROP FUNCTION search_bm25_topk(text[], integer)",
-]
-
-
-class Migration(migrations.Migration):
-    dependencies = [("search", "0005_bm25_best_single_term")]
-    operations = [
-        migrations.RunSQL(
-            [*DROP_OLD, TOPK, BEST],
-            [
-                *DROP_NEW,
-                PREVIOUS_TOPK,
-                "ALTER FUNCTION search_bm25_topk(text[], integer) SET work_mem = '64MB'",
-                PREVIOUS_BEST,
-            ],
-        )
-    ]
