@@ -68,7 +68,7 @@ def sample_embeddings(docs: list[SampleDoc]) -> np.ndarray:
     model = settings.EMBEDDING_MODEL.replace("/", "_")
     path = Path(settings.DATA_DIR) / "bench-cache" / f"sample-{model}-{digest}.npy"
     if path.exists():
-        return np.load(path)
+        return np.asarray(np.load(path))
     path.parent.mkdir(parents=True, exist_ok=True)
     vectors = encode_documents([d.text for d in docs])
     np.save(path, vectors)

@@ -27,6 +27,7 @@ from papers.services.embeddings import embedding_text, papers_embed
 from papers.topics.clustering import (
     N_NEIGHBORS,
     OUTLIER,
+    Clustering,
     cluster_vectors,
     project_small,
 )
@@ -178,19 +179,19 @@ def week_plan(
                 size=len(members),
                 is_outlier=number == OUTLIER,
                 centroid=None if number == OUTLIER else centroid(vectors[members]),
-                rows=[
-                    (
-                        int(paper_ids[i]),
-                        # closeness to the centre, rounded so that near-equals tie
-                        # and the more upvoted paper is shown first
-                        round(float(clustering.probabilities[i]), 3),
-                        *map(float, clustering.xy[i]),
-                    )
-                    for i in members
-                ],
+                rows=[_row(paper_ids, clustering, int(i)) for i in members],
             )
         )
     return WeekPlan(paper_count=len(paper_ids), topics=topics)
+
+
+def _row(
+    paper_ids: Sequence[int], clustering: Clustering, i: int
+) -> tuple[int, float, float, float]:
+    """A paper's membership row: id, closeness to its topic's centre (rounded, so that
+    near-equals tie and the more upvoted paper is shown first), map x and y."""
+    x, y = (float(v) for v in clustering.xy[i])
+    return int(paper_ids[i]), round(float(clustering.probabilities[i]), 3), x, y
 
 
 def _single_topic_plan(
@@ -289,7 +290,8 @@ def topics_store(*, week_start: date, plan: WeekPlan, written_by: str = "") -> T
 
 def _last_day(plan: WeekPlan) -> date | None:
     ids = [row[0] for topic in plan.topics for row in topic.rows]
-    return Paper.objects.filter(pk__in=ids).aggregate(last=Max("announced_on"))["last"]
+    last: date | None = Paper.objects.filter(pk__in=ids).aggregate(last=Max("announced_on"))["last"]
+    return last
 
 
 def _topic_rows(week: TopicWeek, plan: WeekPlan) -> list[Topic]:

@@ -140,8 +140,8 @@ def _nice_top(value: float) -> float:
     """A round upper end for an axis: 1, 2, 2.5 or 5 times a power of ten, at least value."""
     if value <= 0:
         return 1.0
-    power = 10 ** math.floor(math.log10(value))
-    return next(m * power for m in (1, 2, 2.5, 5, 10) if m * power >= value)
+    power = 10.0 ** math.floor(math.log10(value))
+    return float(next(m * power for m in (1, 2, 2.5, 5, 10) if m * power >= value))
 
 
 @dataclass(frozen=True)

@@ -145,7 +145,7 @@ def spectral_coordinates(
     signs = np.sign(
         coordinates[np.abs(coordinates).argmax(axis=0), np.arange(coordinates.shape[1])]
     )
-    return coordinates * np.where(signs == 0, 1.0, signs)
+    return np.asarray(coordinates * np.where(signs == 0, 1.0, signs))
 
 
 def capped_ward(coordinates: np.ndarray, *, topics: int, cap: int) -> np.ndarray:
@@ -229,7 +229,7 @@ def kmeans_vectors(*, vectors: np.ndarray, k: int, seed: int = RANDOM_STATE) -> 
     """The baseline: k-means on the raw vectors (no reduction, no outliers)."""
     from sklearn.cluster import KMeans
 
-    return KMeans(n_clusters=k, n_init=4, random_state=seed).fit_predict(vectors)
+    return np.asarray(KMeans(n_clusters=k, n_init=4, random_state=seed).fit_predict(vectors))
 
 
 def umap_map(
@@ -268,7 +268,7 @@ def project_small(vectors: np.ndarray) -> np.ndarray:
 def unit_square(xy: np.ndarray) -> np.ndarray:
     """Points scaled into [0, 1] x [0, 1], so pages draw them without knowing the spread."""
     low, span = xy.min(axis=0), np.ptp(xy, axis=0)
-    return (xy - low) / np.where(span > 0, span, 1.0)
+    return np.asarray((xy - low) / np.where(span > 0, span, 1.0))
 
 
 def by_size(labels: np.ndarray) -> np.ndarray:

@@ -201,7 +201,7 @@ def _ctfidf(counts: np.ndarray) -> np.ndarray:
     tf = counts / np.maximum(counts.sum(axis=1, keepdims=True), 1.0)
     average_terms = counts.sum() / max(len(counts), 1)
     idf = np.log(1.0 + average_terms / np.maximum(counts.sum(axis=0), 1.0))
-    return tf * idf
+    return np.asarray(tf * idf)
 
 
 def _distinct_top(terms: Sequence[str], weights: np.ndarray, top_n: int) -> list[str]:

@@ -44,7 +44,7 @@ def centroid(vectors: np.ndarray) -> np.ndarray:
     """Unit-length mean direction of a topic's paper vectors."""
     mean = vectors.mean(axis=0)
     norm = float(np.linalg.norm(mean))
-    return mean / norm if norm > 0 else mean
+    return np.asarray(mean / norm if norm > 0 else mean)
 
 
 def centred_similarity(current: np.ndarray, previous: np.ndarray) -> np.ndarray:

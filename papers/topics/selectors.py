@@ -218,7 +218,11 @@ def topic_histories(
     weeks that continue it), oldest first; one query."""
     if not topic_ids:
         return {}
-    params = {"ids": topic_ids, "weeks": weeks, "forward": forward}
+    params: dict[str, list[int] | int | bool] = {
+        "ids": topic_ids,
+        "weeks": weeks,
+        "forward": forward,
+    }
     with connection.cursor() as cursor:
         cursor.execute(_LINEAGE_SQL, params)
         history: dict[int, list[HistoryPoint]] = defaultdict(list)
@@ -232,7 +236,7 @@ def topic_page(*, topic: Topic, papers_limit: int = 100, related_limit: int = 5)
     the week it ended), and the nearest topics of its week."""
     in_topic = Paper.objects.filter(topic_memberships__topic=topic)
     upvotes = Coalesce(Max("trending_signals__upvotes"), 0)
-    papers = list(
+    papers: list[Paper] = list(
         papers_with_authors(in_topic)
         .annotate(hf_upvotes=upvotes)
         .order_by("-topic_memberships__probability", "-hf_upvotes", "pk")[:papers_limit]

@@ -6,7 +6,7 @@ from django.db import migrations, models
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("papers", "0005_harvest_quarantine"),
+        ("papers", "0006_rerender_latex_text"),
     ]
 
     operations = [
