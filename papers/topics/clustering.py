@@ -8,7 +8,8 @@ of 1e-6 on the vectors, a different CPU or another seed therefore move few paper
 benchmark (``python -m benchmarks.topic_quality``, figures in docs/topics.md) measures it.
 
 The steps, each keeping every topic at or under ``MAX_SHARE`` of the week:
-1. cosine k-nearest neighbours, symmetrised into a weighted graph;
+1. cosine k-nearest neighbours of the vectors less the week's mean direction, symmetrised
+   into a weighted graph;
 2. the graph's leading non-trivial eigenvectors, scaled by their eigenvalues (a diffusion
    map: the papers of one dense region land together, as UMAP would put them, but the
    coordinates do not depend on a random layout);
@@ -31,7 +32,7 @@ import numpy as np
 
 OUTLIER = -1
 N_NEIGHBORS = 15
-SPECTRAL_DIMENSIONS = 24
+SPECTRAL_DIMENSIONS = 8
 DIFFUSION_TIME = 1.0
 MAX_SHARE = 0.2
 RANDOM_STATE = 42
@@ -77,11 +78,15 @@ def cluster_vectors(
 ) -> Clustering:
     """Topics of ``vectors`` (n >= 2 * N_NEIGHBORS); numbered by size, largest 0."""
     unit = unit_rows(vectors)
-    indices, similarities = exact_neighbours(unit, N_NEIGHBORS)
+    # Every abstract leans the same way (the week's mean direction); neighbours are found
+    # on what sets papers apart, which separates subjects more clearly (tune weeks).
+    centred = unit_rows(unit - unit.mean(axis=0))
+    indices, similarities = exact_neighbours(centred, N_NEIGHBORS)
     coordinates = spectral_coordinates(neighbour_graph(indices, similarities), seed=seed)
     cap = max(int(MAX_SHARE * len(unit)), 1)
     labels = capped_ward(coordinates, topics=topics or topic_count_for(len(unit)), cap=cap)
-    labels = dissolve_small(labels, vectors=unit, min_size=min_topic_size_for(len(unit)), cap=cap)
+    min_size = min_topic_size_for(len(unit))
+    labels = dissolve_small(labels, vectors=centred, min_size=min_size, cap=cap)
     labels = by_size(labels)
     xy = umap_map(unit, indices, similarities, seed=seed) if with_map else np.zeros((len(unit), 2))
     return Clustering(labels=labels, probabilities=closeness(labels, vectors=unit), xy=xy)
@@ -124,7 +129,7 @@ def neighbour_graph(indices: np.ndarray, similarities: np.ndarray) -> object:
 
 
 def spectral_coordinates(
-    graph: object, *, dimensions: int = SPECTRAL_DIMENSIONS, seed: int = RANDOM_STATE
+    graph: object, *, dimensions: int | None = None, seed: int = RANDOM_STATE
 ) -> np.ndarray:
     """Diffusion-map coordinates: the normalised graph's leading non-trivial eigenvectors
     times their eigenvalues, each sign fixed so its largest entry is positive."""
@@ -135,7 +140,7 @@ def spectral_coordinates(
     degree = np.asarray(matrix.sum(axis=1)).ravel()
     scale = 1.0 / np.sqrt(np.where(degree > 0, degree, 1.0))
     normalised = sparse.diags(scale) @ matrix @ sparse.diags(scale)
-    count = min(dimensions + 1, matrix.shape[0] - 2)
+    count = min((dimensions or SPECTRAL_DIMENSIONS) + 1, matrix.shape[0] - 2)
     start = np.random.default_rng(seed).uniform(0.5, 1.0, matrix.shape[0])
     values, vectors = eigsh(normalised, k=count, which="LA", v0=start, tol=1e-10)
     order = np.argsort(-values)[1:]  # the first is the trivial, constant-degree one
