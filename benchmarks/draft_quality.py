@@ -128,7 +128,7 @@ def _measure(
     bench.record(f"{name}_llm_calls", calls.count())
     bench.record(f"{name}_llm_failed_calls", calls.filter(ok=False).count())
     bench.record(f"{name}_tokens", draft.tokens_spent, unit="tokens")
-    flagged = [(i.paper.arxiv_id, f["kind"], f["text"]) for i in rows for f in i.blocking_flags]
+    flagged = [(i.paper_id, f["kind"], f["text"]) for i in rows for f in i.blocking_flags]
     print(f"  {name}: '{draft.title}'; flagged facts: {flagged[:8] or 'none'}")
 
 

@@ -15,15 +15,25 @@ from typing import Any
 from celery import Task, shared_task
 from django.utils import timezone
 
+from digest.lib.tasks import DATABASE_ERRORS
 from mailing import selectors
 from mailing.services import leases, sending, subscriptions
 from mailing.services.sending import NotAccepted, OutcomeUnknown
 
 # What a send retries on: the server or the network failed, or the outcome is unknown.
-SMTP_TRANSIENT = (smtplib.SMTPException, OSError, NotAccepted, OutcomeUnknown)
+SMTP_TRANSIENT = (smtplib.SMTPException, OSError, NotAccepted, OutcomeUnknown, *DATABASE_ERRORS)
 
 
-@shared_task(name="digest.tasks.send_daily_digest", bind=True, max_retries=None)
+@shared_task(
+    name="digest.tasks.send_daily_digest",
+    bind=True,
+    acks_late=True,
+    autoretry_for=DATABASE_ERRORS,
+    retry_backoff=30,
+    retry_backoff_max=900,
+    retry_jitter=True,
+    max_retries=5,
+)
 def send_daily_digest(self: Task[Any, Any], day: str | None = None) -> dict[str, int]:
     """Create (or resume) the day's digest edition and fan its ledger out in batches,
     once the day's trending harvest is in or the cut-off has come (retried until then)."""
@@ -58,7 +68,16 @@ def send_edition_batch(
     return asdict(result)
 
 
-@shared_task(name="mailing.tasks.sweep_deliveries", ignore_result=True)
+@shared_task(
+    name="mailing.tasks.sweep_deliveries",
+    ignore_result=True,
+    acks_late=True,
+    autoretry_for=DATABASE_ERRORS,
+    retry_backoff=30,
+    retry_backoff_max=900,
+    retry_jitter=True,
+    max_retries=5,
+)
 def sweep_deliveries() -> None:
     """Beat, every few minutes: settle run-out leases, queue what nobody is sending, and
     mark finished editions done (mailing/services/leases.py)."""

@@ -12,11 +12,11 @@ from celery.utils.log import get_task_logger
 from django.conf import settings
 from django.utils import timezone
 
-from digest.lib.tasks import DATABASE_RETRY
-from papers.embeddings.encoder import share_cores_among
+from digest.lib.tasks import DATABASE_ERRORS, worker_stopping
+from papers.embeddings.encoder import EmbeddingStopped, share_cores_among
 from papers.harvest.sources import default_params
 from papers.models import HarvestRun
-from papers.selectors import embedding_backlog_chunks
+from papers.selectors import embedding_backlog_chunks, embedding_progress
 from papers.services.embeddings import papers_embed
 from papers.services.harvest import HarvestAlreadyRunning, harvest_source
 
@@ -36,20 +36,17 @@ def _share_cores_with_the_pool(**kwargs: Any) -> None:
         share_cores_among(processes=int(_worker.concurrency))
 
 
-HARVEST_TASK_OPTIONS: dict[str, Any] = {
-    "bind": True,
-    "acks_late": True,
-    "max_retries": 5,
-    "retry_backoff": 60,
-    "retry_backoff_max": 3600,
-}
-
-
 class HarvestFailed(Exception):
     """The run failed (network, source error); a retry resumes it from its cursor."""
 
 
-def _run(task: Any, source: str, params: dict[str, Any] | None) -> int | None:
+# A failed run is retried by Celery from its decorator (autoretry_for): waits of up to
+# 1, 2, 4... minutes (full jitter), at most an hour, five times; the next retry resumes
+# the run from its cursor.
+HARVEST_RETRIES_FOR: tuple[type[Exception], ...] = (HarvestFailed, *DATABASE_ERRORS)
+
+
+def _run(source: str, params: dict[str, Any] | None) -> int | None:
     params = params or default_params(source)
     try:
         run = harvest_source(source=source, params=params)
@@ -57,46 +54,112 @@ def _run(task: Any, source: str, params: dict[str, Any] | None) -> int | None:
         logger.info("%s", exc)
         return None
     if run.status == HarvestRun.Status.FAILED:
-        raise task.retry(exc=HarvestFailed(run.error), countdown=_backoff(task.request.retries))
+        raise HarvestFailed(run.error)
     return run.id
 
 
-def _backoff(retries: int) -> int:
-    return int(min(3600, 60 * 2**retries))
+@shared_task(
+    name="papers.tasks.harvest_arxiv",
+    acks_late=True,
+    autoretry_for=HARVEST_RETRIES_FOR,
+    retry_backoff=60,
+    retry_backoff_max=3600,
+    retry_jitter=True,
+    max_retries=5,
+)
+def harvest_arxiv(params: dict[str, Any] | None = None) -> int | None:
+    return _run("arxiv", params)
 
 
-@shared_task(name="papers.tasks.harvest_arxiv", **HARVEST_TASK_OPTIONS)
-def harvest_arxiv(self: Any, params: dict[str, Any] | None = None) -> int | None:
-    return _run(self, "arxiv", params)
+@shared_task(
+    name="papers.tasks.harvest_oai",
+    acks_late=True,
+    autoretry_for=HARVEST_RETRIES_FOR,
+    retry_backoff=60,
+    retry_backoff_max=3600,
+    retry_jitter=True,
+    max_retries=5,
+)
+def harvest_oai(params: dict[str, Any] | None = None) -> int | None:
+    return _run("oai", params)
 
 
-@shared_task(name="papers.tasks.harvest_oai", **HARVEST_TASK_OPTIONS)
-def harvest_oai(self: Any, params: dict[str, Any] | None = None) -> int | None:
-    return _run(self, "oai", params)
+@shared_task(
+    name="papers.tasks.harvest_rss",
+    acks_late=True,
+    autoretry_for=HARVEST_RETRIES_FOR,
+    retry_backoff=60,
+    retry_backoff_max=3600,
+    retry_jitter=True,
+    max_retries=5,
+)
+def harvest_rss(params: dict[str, Any] | None = None) -> int | None:
+    return _run("rss", params)
 
 
-@shared_task(name="papers.tasks.harvest_rss", **HARVEST_TASK_OPTIONS)
-def harvest_rss(self: Any, params: dict[str, Any] | None = None) -> int | None:
-    return _run(self, "rss", params)
+@shared_task(
+    name="papers.tasks.harvest_hf",
+    acks_late=True,
+    autoretry_for=HARVEST_RETRIES_FOR,
+    retry_backoff=60,
+    retry_backoff_max=3600,
+    retry_jitter=True,
+    max_retries=5,
+)
+def harvest_hf(params: dict[str, Any] | None = None) -> int | None:
+    return _run("hf", params)
 
 
-@shared_task(name="papers.tasks.harvest_hf", **HARVEST_TASK_OPTIONS)
-def harvest_hf(self: Any, params: dict[str, Any] | None = None) -> int | None:
-    return _run(self, "hf", params)
+@shared_task(
+    name="papers.tasks.harvest_reconcile",
+    acks_late=True,
+    autoretry_for=HARVEST_RETRIES_FOR,
+    retry_backoff=60,
+    retry_backoff_max=3600,
+    retry_jitter=True,
+    max_retries=5,
+)
+def harvest_reconcile(params: dict[str, Any] | None = None) -> int | None:
+    return _run("reconcile", params)
 
 
-@shared_task(name="papers.tasks.harvest_reconcile", **HARVEST_TASK_OPTIONS)
-def harvest_reconcile(self: Any, params: dict[str, Any] | None = None) -> int | None:
-    return _run(self, "reconcile", params)
-
-
-@shared_task(name="papers.tasks.embed_papers", **DATABASE_RETRY)
+@shared_task(
+    name="papers.tasks.embed_papers",
+    acks_late=True,
+    autoretry_for=DATABASE_ERRORS,
+    retry_backoff=30,
+    retry_backoff_max=900,
+    retry_jitter=True,
+    max_retries=5,
+)
 def embed_papers(paper_ids: list[int] | None = None) -> dict[str, int]:
-    """Embed the given papers, or every paper lacking a current vector; idempotent."""
-    return asdict(papers_embed(paper_ids=paper_ids))
+    """Embed the given papers, or every paper lacking a current vector; idempotent.
+
+    A worker shutting down stops between model batches and queues the same chunk again:
+    the papers it embedded are current by then, so the next worker embeds only the rest.
+    """
+
+    def report(_count: int) -> None:
+        logger.info("%s", embedding_progress(model_name=settings.EMBEDDING_MODEL).line())
+
+    try:
+        counts = papers_embed(paper_ids=paper_ids, on_batch=report, should_stop=worker_stopping)
+        return asdict(counts)
+    except EmbeddingStopped:
+        logger.info("worker stopping: embedding chunk queued again")
+        embed_papers.delay(paper_ids=paper_ids)
+        return {"embedded": 0, "batches": 0, "requeued": 1}
 
 
-@shared_task(name="papers.tasks.queue_embeddings", **DATABASE_RETRY)
+@shared_task(
+    name="papers.tasks.queue_embeddings",
+    acks_late=True,
+    autoretry_for=DATABASE_ERRORS,
+    retry_backoff=30,
+    retry_backoff_max=900,
+    retry_jitter=True,
+    max_retries=5,
+)
 def queue_embeddings() -> list[str]:
     """Fan the embedding backlog out, one ``embed_papers`` task per chunk; returns their ids.
 
@@ -111,11 +174,20 @@ def queue_embeddings() -> list[str]:
     return [embed_papers.delay(paper_ids=chunk).id for chunk in chunks]
 
 
-@shared_task(name="papers.tasks.compute_topics", **DATABASE_RETRY)
+@shared_task(
+    name="papers.tasks.compute_topics",
+    acks_late=True,
+    autoretry_for=DATABASE_ERRORS,
+    retry_backoff=30,
+    retry_backoff_max=900,
+    retry_jitter=True,
+    max_retries=5,
+)
 def compute_topics(week: str | None = None) -> dict[str, Any]:
     """Recompute a week's topics (``"2026-W23"``; default: the week of yesterday, UTC)."""
-    from papers.services.topics import topics_compute, week_label, week_parse
+    from papers.services.topics import topics_compute
     from papers.topics.naming import topic_writers
+    from papers.weeks import week_label, week_parse
 
     start = week_parse(week) if week else timezone.now().date() - timedelta(days=1)
     writers = topic_writers()  # None without a model: keyword labels, counts overview

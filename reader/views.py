@@ -6,7 +6,7 @@ from __future__ import annotations
 import logging
 from datetime import date
 
-from django.contrib.auth import login
+from django.contrib.auth import get_user_model, login
 from django.contrib.auth.decorators import login_required
 from django.core import signing
 from django.http import Http404, HttpResponse, HttpResponseBadRequest
@@ -22,11 +22,12 @@ from digest.lib.request_types import AuthenticatedHttpRequest, HtmxHttpRequest
 from digest.lib.visitors import network_of
 from papers.citations import bibtex_file, ris_file
 from papers.models import Paper
-from papers.services.topics import TopicsError, week_parse
 from papers.topics.selectors import pulse_for_week, topic_get, topic_page
 from papers.trending import WINDOWS, TrendingQuery, trending_formula, trending_papers
-from reader import selectors, services
+from papers.weeks import WeekError, week_parse
+from reader import foryou, selectors, services
 from reader.forms import CATEGORY_CODE, FollowForm, ListQuery, SignupForm, page_number
+from reader.models import Feedback
 
 log = logging.getLogger(__name__)
 
@@ -133,7 +134,7 @@ def _viewer(request: HtmxHttpRequest) -> services.Viewer:
 def pulse(request: HtmxHttpRequest, week: str | None = None) -> HttpResponse:
     try:
         week_start = week_parse(week) if week else None
-    except TopicsError as error:
+    except WeekError as error:
         raise Http404(str(error)) from error
     data = pulse_for_week(week_start=week_start)
     if data is None and week_start is not None:
@@ -163,6 +164,11 @@ def trending(request: HtmxHttpRequest) -> HttpResponse:
     context = {"query": query, "entries": entries, "windows": WINDOWS.values()}
     partial = "#entries" if request.htmx else ""
     return render(request, f"reader/trending.html{partial}", context)
+
+
+@require_GET
+def about_for_you(request: HtmxHttpRequest) -> HttpResponse:
+    return render(request, "reader/about_for_you.html")
 
 
 @require_GET
@@ -280,3 +286,53 @@ def bookmarks_citation(request: AuthenticatedHttpRequest, fmt: str) -> HttpRespo
         raise Http404("Unknown citation format.")
     papers = selectors.bookmarked_papers(user=request.user)
     return _citation_response(papers, fmt=fmt, filename="bookmarks")
+
+
+# --- For you: the reader's own list, and their word on it -------------------------------
+
+
+@require_GET
+@login_required
+def for_you(request: AuthenticatedHttpRequest) -> HttpResponse:
+    window = request.GET.get("window", "day")
+    window = window if window in foryou.WINDOW_DAYS else "day"
+    feed = foryou.feed_for(user=request.user, window=window, day=timezone.localdate())
+    return render(request, "reader/for_you.html", {"feed": feed})
+
+
+@require_POST
+@login_required
+@vary_on_headers("HX-Request")
+def feedback(request: AuthenticatedHttpRequest, paper_id: int) -> HttpResponse:
+    paper = get_object_or_404(Paper, pk=paper_id)
+    kind = request.POST.get("kind", "")
+    if kind not in Feedback.Kind.values:
+        return HttpResponseBadRequest("Unknown feedback.")
+    services.feedback_set(user=request.user, paper=paper, kind=kind)
+    if request.htmx:  # the card goes (not for me) or says it was heard (more like this)
+        return render(request, "reader/for_you.html#feedback-done", {"paper": paper, "kind": kind})
+    return redirect(_next_url(request, reverse("for_you")))
+
+
+@require_http_methods(["GET", "POST"])
+def feedback_signed(request: HtmxHttpRequest, token: str) -> HttpResponse:
+    """An email's link: GET asks to confirm (mail scanners follow links), POST records it."""
+    try:
+        user_id, paper_id, kind = services.feedback_token_read(token=token)
+    except signing.BadSignature:
+        return render(request, "reader/feedback_signed.html", {"invalid": True}, status=400)
+    paper = get_object_or_404(Paper, pk=paper_id)
+    user = get_object_or_404(get_user_model(), pk=user_id)
+    done = request.method == "POST"
+    if done:
+        services.feedback_set(user=user, paper=paper, kind=kind)
+    context = {"paper": paper, "kind": kind, "done": done, "token": token}
+    return render(request, "reader/feedback_signed.html", context)
+
+
+@require_http_methods(["GET", "POST"])
+@login_required
+def api_token(request: AuthenticatedHttpRequest) -> HttpResponse:
+    """The reader's API token: made (or remade, revoking the old) on POST, shown once."""
+    token = services.api_token_make(user=request.user) if request.method == "POST" else ""
+    return render(request, "reader/api_token.html", {"token": token})

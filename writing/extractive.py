@@ -24,6 +24,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from papers.text import latex_to_text, split_sentences
+from writing.grounding import STOP_WORDS
 
 ROLES = ("problem", "contribution", "method", "result", "enables")
 
@@ -139,6 +140,8 @@ def standalone(text: str, *, name: str = "") -> str | None:
         stripped = _SELF_REFERENCE.sub(name, stripped, count=1)
     if _DANGLING.match(stripped) or len(stripped) > _MAX_SENTENCE or len(stripped) < 25:
         return None
+    if not re.search(r"[.!?][\"')\]]*$", stripped):  # arXiv's last sentence often has none
+        stripped += "."
     return third_person(stripped)
 
 
@@ -268,17 +271,18 @@ def section_from_abstract(abstract: str) -> Section:
     contribution = chosen[0][0].index if chosen[0] else len(sentences)
     # The problem comes before the contribution, as in the abstract itself.
     problem = _pick([s for s in sentences if s.index < contribution], "problem", used)
-    if problem is None and contribution > 0 and standalone(sentences[0].text):
+    first = sentences[0]
+    if problem is None and contribution > 0 and first.index not in used and standalone(first.text):
         problem = sentences[0]
     if problem is not None:
         used.add(problem.index)
         chosen[0].insert(0, problem)
     if not chosen[0]:  # no cue says what the paper does: its first "We ..." or first one
         free = [s for s in sentences if standalone(s.text) and s.index not in used]
-        first = next((s for s in free if s.text.startswith("We ")), free[0] if free else None)
-        if first is not None:
-            used.add(first.index)
-            chosen[0].append(first)
+        fallback = next((s for s in free if s.text.startswith("We ")), free[0] if free else None)
+        if fallback is not None:
+            used.add(fallback.index)
+            chosen[0].append(fallback)
     definitions = acronym_definitions(" ".join(s.text for s in sentences))
     flat = [standalone(s.text, name=name) or s.text for paragraph in chosen for s in paragraph]
     rewritten = iter(_vary_subjects(introduce_acronyms(flat, definitions)))
@@ -308,6 +312,7 @@ def note_from_abstract(
 # --- the front: intro and overview ------------------------------------------------------
 
 _GENERIC_WORDS = """
+million billion trillion thousand hundred token tokens times even without
 model models language large learning based using data method methods approach task
 tasks results performance framework system systems paper work study new propose
 proposed show existing across multiple different training neural network networks
@@ -328,7 +333,7 @@ def shared_terms(texts: Sequence[str], *, minimum: int = 2) -> list[tuple[str, i
     for text in texts:
         words = _WORD.findall(text)
         surface.update(words)
-        per_text.append({w.casefold() for w in words if w.casefold() not in _GENERIC})
+        per_text.append({w.casefold() for w in words if w.casefold() not in _GENERIC | STOP_WORDS})
     counts = Counter(word for words in per_text for word in words)
     forms: dict[str, str] = {}
     for form, _ in surface.most_common():
@@ -362,7 +367,11 @@ def intro_text(*, theme: str, paper_texts: Sequence[str], trending_count: int | 
     shared = [(t, n) for t, n in shared_terms(paper_texts) if t.casefold() not in theme.casefold()]
     if shared and total > 1:
         (first, n1), *rest = shared
-        clause = f"{count_word(n1).capitalize()} of the {count_word(total)} papers"
+        clause = (
+            ("Both papers" if total == 2 else f"All {count_word(total)} papers")
+            if n1 == total
+            else f"{count_word(n1).capitalize()} of the {count_word(total)} papers"
+        )
         clause += f" deal with {first}"
         if rest and rest[0][1] >= 2:
             clause += f", {count_word(rest[0][1])} with {rest[0][0]}"
@@ -396,7 +405,9 @@ def overview_text(*, paper_count: int, topics: Sequence[TopicFact]) -> str:
         else "This week, the largest topics were "
     )
     parts = [lead + _series(named) + "."]
-    new = [t.name for t in topics if t.previous_size is None]
+    # "New" only means something when the week before was clustered too.
+    history = any(t.previous_size is not None for t in topics)
+    new = [t.name for t in topics if t.previous_size is None] if history else []
     grown = [t for t in topics if t.previous_size is not None and t.size > t.previous_size]
     if new:
         parts.append(f"New this week: {_series(new[:2])}.")

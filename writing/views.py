@@ -27,6 +27,7 @@ from writing.forms import (
     AddPaperForm,
     DraftForm,
     DraftRequestForm,
+    FreeformItemForm,
     MoveForm,
     ScheduleForm,
     VersionForm,
@@ -117,7 +118,7 @@ def _editor(
 
 def _initial(draft: Draft, mine: object = None) -> dict[str, object]:
     source = mine if isinstance(mine, editing.DraftChanges) else draft
-    fields = ("title", "theme", "intro", "pulse_overview")
+    fields = ("title", "theme", "intro", "pulse_overview", "closing")
     return {"version": draft.version} | {name: getattr(source, name) for name in fields}
 
 
@@ -261,6 +262,25 @@ def item_add(request: AuthenticatedHttpRequest, draft_id: int) -> HttpResponse:
             draft_id=draft_id, expected_version=version, paper=paper, user=request.user
         ),
     )
+
+
+@require_POST
+@editor_required()
+def item_add_freeform(request: AuthenticatedHttpRequest, draft_id: int) -> HttpResponse:
+    get_object_or_404(Draft, pk=draft_id)
+    form = FreeformItemForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, "A free-form item needs a heading and a text.")
+        return redirect("draft_edit", draft_id)
+    data = form.cleaned_data
+    return _structural(
+        request,
+        draft_id,
+        lambda version: editing.item_add_freeform(
+            draft_id=draft_id, expected_version=version, heading=data["heading"],
+            body_md=data["body"], position=data["position"], user=request.user,
+        ),
+    )  # fmt: skip
 
 
 @require_GET

@@ -26,7 +26,7 @@ def test_a_draft_takes_its_theme_from_the_topic_its_trending_papers_share(
 
     # The topic's keywords the chosen papers share most ("experts" fits one paper of three).
     assert draft.theme == "Retrieval and Scaling"
-    assert draft.title == "AI Research Roundup 26.06.12 - Retrieval and Scaling"
+    assert draft.title == "Retrieval and Scaling"
     assert draft.theme_topic.keywords[:2] == ["scaling", "experts"]
     ordered = list(draft.items.order_by("position").values_list("paper_id", flat=True))
     assert ordered == [p.pk for p in week_papers[:3]]  # trending order
@@ -75,7 +75,7 @@ def test_with_a_model_every_part_is_one_call_recorded_with_tokens_and_duration(
     draft = _draft(faithful_client, item_count=2)
 
     assert draft.backend == "openai" and draft.model_name == "scripted-1"
-    assert draft.theme == "Scaling" and draft.title.endswith(" - Scaling")
+    assert draft.theme == "Scaling" and draft.title == "Scaling"
     purposes = list(LLMCall.objects.order_by("id").values_list("purpose", flat=True))
     assert purposes == ["theme", "section", "note", "section", "note", "intro", "overview"]
     call = LLMCall.objects.filter(purpose="section").first()
@@ -184,7 +184,7 @@ def test_a_model_theme_is_cleaned_of_quotes_dashes_and_a_subtitle(
 
     draft = _draft(ScriptedClient(answer=answer), item_count=1)
     assert draft.theme == "3D-Scaling"
-    assert draft.title == "AI Research Roundup 26.06.12 - 3D-Scaling"
+    assert draft.title == "3D-Scaling"
 
 
 def test_a_trending_paper_known_only_from_hugging_face_is_drafted_from_its_abstract(

@@ -17,7 +17,7 @@ import math
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from datetime import date, timedelta
+from datetime import date
 
 from django.conf import settings
 from django.db import transaction
@@ -28,9 +28,9 @@ from digest.lib.llm import LLMBudgetExceeded, LLMClient, LLMError, TokenBudget, 
 from digest.lib.safe_html import link_href
 from digest.lib.tasks import TaskRef
 from papers.models import Paper, Topic, TopicPaper, TopicWeek, TrendingSignal
-from papers.services.topics import week_start_of
 from papers.trending import trending_papers
-from writing import extractive, grounding
+from papers.weeks import week_end, week_start_of
+from writing import checking, extractive, grounding
 from writing.models import Draft, DraftItem, LLMCall
 from writing.services.revisions import draft_bump, revision_record
 
@@ -103,14 +103,9 @@ class Writer:
 # --- choosing ---------------------------------------------------------------------------
 
 
-def week_end(week_start: date) -> date:
-    return week_start + timedelta(days=6)
-
-
 def roundup_title(*, week_start: date, theme: str) -> str:
-    """ "AI Research Roundup YY.MM.DD - Theme", dated the Friday of the week."""
-    friday = week_start + timedelta(days=4)
-    return f"AI Research Roundup {friday:%y.%m.%d} - {theme}"
+    """A draft's automatic title: its theme (the log adds its number, the page its date)."""
+    return theme
 
 
 def theme_choose(*, week_start: date, item_count: int) -> ThemeChoice:
@@ -285,6 +280,8 @@ def _automatic_theme(draft: Draft) -> str:
 def _name_theme(writer: Writer) -> None:
     draft = writer.draft
     topic = draft.theme_topic
+    if topic is None:
+        return
     titles = list(draft.items.order_by("position").values_list("paper__title_text", flat=True))
     prompt = render_prompt("draft_theme", keywords=", ".join(topic.keywords[:8]), titles=titles)
     answer = writer.complete(purpose="theme", prompt=prompt, max_tokens=16)
@@ -327,7 +324,10 @@ def _code_link(paper: Paper) -> str:
 
 
 def _write_item(writer: Writer, item: DraftItem) -> None:
-    paper, code = item.paper, _code_link(item.paper)
+    paper = item.paper
+    if paper is None:  # a free-form item is the editor's own; nothing to write
+        return
+    code = _code_link(paper)
     context = {
         "title": paper.title_text,
         "url": paper.abs_url,
@@ -348,17 +348,23 @@ def _write_item(writer: Writer, item: DraftItem) -> None:
         item=item,
     )
     origin = DraftItem.Origin.LLM if section else DraftItem.Origin.EXTRACTIVE
-    written = extractive.section_from_abstract(paper.abstract_text)
-    section_md = _with_links(section or written.markdown, paper, code)
+    drafted = extractive.section_from_abstract(paper.abstract_text)
+    section_md = _with_links(section or drafted.markdown, paper, code)
     if note is None:
         note = extractive.note_from_abstract(
             paper.abstract_text,
-            section_used=written.used,
+            section_used=drafted.used,
             extra=_ai_summary(paper),
-            name=written.name,
+            name=drafted.name,
         )
     note_md = f"{note} [Read more]({paper_page_url(paper=paper)})"
-    evidence, flags = item_grounding(paper=paper, section_md=section_md, pulse_note=note_md)
+    evidence, flags = item_grounding(
+        paper=paper,
+        section_md=section_md,
+        pulse_note=note_md,
+        theme=writer.draft.theme,
+        stale_themes=writer.draft.previous_themes,
+    )
     with transaction.atomic():
         # Only a still-pending item is written: an editor's text is never replaced.
         written = DraftItem.objects.filter(pk=item.pk, origin=DraftItem.Origin.PENDING).update(
@@ -398,14 +404,50 @@ def _with_links(section: str, paper: Paper, code: str) -> str:
 
 
 def item_grounding(
-    *, paper: Paper, section_md: str, pulse_note: str
+    *,
+    paper: Paper | None,
+    section_md: str,
+    pulse_note: str,
+    theme: str = "",
+    stale_themes: Sequence[str] = (),
 ) -> tuple[list[dict[str, object]], list[dict[str, object]]]:
-    """The evidence of each sentence of the section and the flags of section and note."""
-    source = paper_source(paper=paper)
+    """The evidence of each sentence of the section, and the checker's findings.
+
+    A free-form item (no paper) has no sources: only what needs none is checked
+    (repetition, truncation, prompt echo, labels, stale themes).
+    """
+    text = f"{section_md}\n\n{pulse_note}"
+    if paper is None:
+        return [], checking.check(text=text, sources=None, stale_themes=stale_themes)
     body = _LINK_LINE.sub("", section_md)  # links are checked as facts, not as prose
     evidence = grounding.evidence_for(section=body, abstract=paper.abstract_text)
-    flags = grounding.fact_flags(text=f"{section_md}\n\n{pulse_note}", sources=[source])
+    flags = checking.check(
+        text=text,
+        sources=[paper_source(paper=paper)],
+        stale_themes=stale_themes,
+        site_text=theme,
+    )
     return evidence, flags + grounding.weak_support_flags(evidence)
+
+
+def front_flags(*, draft: Draft) -> list[dict[str, object]]:
+    """The checker's findings in the intro, the Pulse overview and the closing paragraph."""
+    papers = [i.paper for i in draft.items.select_related("paper") if i.paper is not None]
+    topics = _week_topics(draft.week_start)
+    sources = [paper_source(paper=paper) for paper in papers] + [_topics_source(topics)]
+    # The theme, the topics' names and the site's own words ("trending ... on Hugging Face").
+    names = " ".join([draft.theme, *(t.display_label for t in topics), "Hugging Face"])
+    flags = checking.check(
+        text=f"{draft.intro}\n\n{draft.pulse_overview}",
+        sources=sources,
+        stale_themes=draft.previous_themes,
+        site_text=names,
+    )
+    if draft.closing.strip():  # the editor's own words: checked for what needs no source
+        flags += checking.check(
+            text=draft.closing, sources=None, stale_themes=draft.previous_themes
+        )
+    return [f | {"where": "front"} for f in flags]
 
 
 def extractive_section(*, abstract: str) -> str:
@@ -421,8 +463,12 @@ def extractive_note(*, abstract: str) -> str:
 
 def _write_front(writer: Writer) -> None:
     draft = Draft.objects.get(pk=writer.draft.pk)
-    items = list(draft.items.select_related("paper").order_by("position"))
-    titles = [item.paper.title_text for item in items]
+    items = [
+        item
+        for item in draft.items.select_related("paper").order_by("position")
+        if item.paper is not None
+    ]
+    titles = [item.paper.title_text for item in items if item.paper is not None]
     topics = _week_topics(draft.week_start)
     intro = (
         draft.intro
@@ -442,9 +488,8 @@ def _write_front(writer: Writer) -> None:
         )
         or extractive_overview(week_start=draft.week_start, topics=topics)
     )
-    sources = [paper_source(paper=item.paper) for item in items] + [_topics_source(topics)]
-    flags = grounding.fact_flags(text=f"{intro}\n\n{overview}", sources=sources)
-    flags = [f | {"where": "front"} for f in flags]
+    draft.intro, draft.pulse_overview = intro, overview
+    flags = front_flags(draft=draft)
     Draft.objects.filter(pk=draft.pk).update(
         intro=intro,
         pulse_overview=overview,
@@ -472,7 +517,7 @@ def _topics_source(topics: Sequence[Topic]) -> grounding.Source:
 
 def extractive_intro(*, draft: Draft, items: Sequence[DraftItem]) -> str:
     """The theme, what the items share, and popularity only where the week has trending data."""
-    texts = [f"{i.paper.title_text} {i.paper.abstract_text}" for i in items]
+    texts = [f"{i.paper.title_text} {i.paper.abstract_text}" for i in items if i.paper]
     end = week_end(draft.week_start)
     trending_ids = set(
         TrendingSignal.objects.filter(day__gte=draft.week_start, day__lte=end).values_list(

@@ -30,11 +30,12 @@ def draft_snapshot(*, draft: Draft) -> dict[str, Any]:
         "theme": draft.theme,
         "intro": draft.intro,
         "pulse_overview": draft.pulse_overview,
+        "closing": draft.closing,
         "items": [
             {
                 "paper_id": item.paper_id,
-                "arxiv_id": item.paper.arxiv_id,
-                "title": item.paper.title_text,
+                "arxiv_id": item.paper.arxiv_id if item.paper else "",
+                "title": item.title,
                 "section_md": item.section_md,
                 "pulse_note": item.pulse_note,
                 "origin": item.origin,
@@ -76,4 +77,6 @@ def revision_text(snapshot: dict[str, Any]) -> str:
     for item in snapshot.get("items", []):
         lines += [f"## {item['title']}", item["section_md"], "", f"Pulse: {item['pulse_note']}", ""]
     lines += ["## Pulse of AI", snapshot.get("pulse_overview", "")]
+    if snapshot.get("closing"):
+        lines += ["", snapshot["closing"]]
     return "\n".join(lines)
