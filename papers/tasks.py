@@ -7,6 +7,7 @@ from datetime import timedelta
 from typing import Any
 
 from celery import chord, shared_task, signature
+from celery.result import GroupResult
 from celery.signals import worker_init, worker_process_init
 from celery.utils.log import get_task_logger
 from django.conf import settings
@@ -178,7 +179,9 @@ def queue_embeddings(then: dict[str, Any] | None = None) -> list[str]:
     if not header:
         signature(then).apply_async()
         return []
-    return [result.id for result in chord(header)(signature(then)).parent.results]
+    chunks_done = chord(header)(signature(then)).parent
+    assert isinstance(chunks_done, GroupResult)  # a chord's body hangs on its header's group
+    return [result.id for result in chunks_done.results or []]
 
 
 @shared_task(
