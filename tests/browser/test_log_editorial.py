@@ -138,6 +138,8 @@ def test_an_editor_adds_news_and_a_closing_changes_the_theme_and_publishes(
         result["web_h1"] = page.locator("article h1").inner_text()
         return result
 
+    browser.run(lambda page: page.set_content(email))
+    browser.screenshot("weekly-email", full_page=True)
     read = browser.run(read_the_email)
     assert read["overlaps"] == []
     assert read["h1"] == "Research Log #001: Sparse Experts"
