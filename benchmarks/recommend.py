@@ -41,6 +41,7 @@ import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from benchmarks.harness import Benchmark, percentile, setup_django
+from benchmarks.topic_quality import SampleDoc
 
 K = 20
 BOOTSTRAP = 200
@@ -62,12 +63,30 @@ class Corpus:
     vectors: np.ndarray
 
 
+def cached_embeddings(docs: list[SampleDoc]) -> np.ndarray:
+    """The sample's vectors: the exact cache of benchmarks/topic_quality.py if present, else
+    the latest cached run over the same papers (a change in how LaTeX is rendered to text
+    moves a few vectors slightly; embedding the month again costs many CPU-minutes)."""
+    from django.conf import settings
+
+    from benchmarks.topic_quality import sample_embeddings
+
+    model = settings.EMBEDDING_MODEL.replace("/", "_")
+    cached = sorted((Path(settings.DATA_DIR) / "bench-cache").glob(f"sample-{model}-*.npy"))
+    for path in sorted(cached, key=lambda p: p.stat().st_mtime, reverse=True):
+        vectors: np.ndarray = np.load(path)
+        if len(vectors) == len(docs):
+            print(f"  vectors from {path.name}")
+            return vectors
+    return sample_embeddings(docs)
+
+
 def load_corpus() -> Corpus:
     from benchmarks.ingest import sample_records
-    from benchmarks.topic_quality import sample_docs, sample_embeddings
+    from benchmarks.topic_quality import sample_docs
 
     docs = sample_docs()
-    vectors = dict(zip([d.arxiv_id for d in docs], sample_embeddings(docs), strict=True))
+    vectors = dict(zip([d.arxiv_id for d in docs], cached_embeddings(docs), strict=True))
     texts = {d.arxiv_id: d.text for d in docs}
     records = [r for r in sample_records() if r.arxiv_id in vectors and r.announced_on]
     return Corpus(
@@ -316,12 +335,16 @@ def _load_scale(*, papers: int, bookmarks: int) -> tuple[int, date]:
 
     from benchmarks.ingest import sample_records, synthetic_records, timed_upsert
     from benchmarks.search_latency import load_vectors
+    from benchmarks.topic_quality import sample_docs
     from papers.models import Paper
     from reader.models import Bookmark
 
     base = list(sample_records())
     timed_upsert(synthetic_records(papers, base))
-    load_vectors(Benchmark("scratch"), papers=papers, base=base)
+    docs = sample_docs()
+    by_id = dict(zip([d.arxiv_id for d in docs], cached_embeddings(docs), strict=True))
+    vectors = np.stack([by_id[record.arxiv_id] for record in base])
+    load_vectors(Benchmark("scratch"), papers=papers, base=base, vectors=vectors)
     with connection.cursor() as cursor:
         cursor.execute("ANALYZE")
     user = get_user_model().objects.create_user("bench-reader", "bench@example.org", "x" * 20)

@@ -390,8 +390,11 @@ SUBSCRIBE_RATE_PER_ADDRESS = env.str("SUBSCRIBE_RATE_PER_ADDRESS", default="3/d"
 SIGNUP_RATE_PER_IP = env.str("SIGNUP_RATE_PER_IP", default="10/h")
 PASSWORD_RESET_RATE_PER_IP = env.str("PASSWORD_RESET_RATE_PER_IP", default="10/h")
 PASSWORD_RESET_RATE_PER_ADDRESS = env.str("PASSWORD_RESET_RATE_PER_ADDRESS", default="3/h")
+# The read API (/api/v1/): requests per token (personal endpoints) or per client address.
+API_RATE = env.str("API_RATE", default="120/m")
 for _rate_name in ("SUBSCRIBE_RATE_PER_IP", "SUBSCRIBE_RATE_PER_ADDRESS", "SIGNUP_RATE_PER_IP",
-                   "PASSWORD_RESET_RATE_PER_IP", "PASSWORD_RESET_RATE_PER_ADDRESS"):  # fmt: skip
+                   "PASSWORD_RESET_RATE_PER_IP", "PASSWORD_RESET_RATE_PER_ADDRESS",
+                   "API_RATE"):  # fmt: skip
     if not re.fullmatch(r"\d+/\d*[smhd]", globals()[_rate_name].replace(" ", "")):
         raise ConfigError(
             _rate_name, f"must be a rate like 20/h or 5/15m (got {globals()[_rate_name]!r})."

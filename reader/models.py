@@ -124,3 +124,17 @@ class Feedback(models.Model):
 
     def __str__(self) -> str:
         return f"{self.kind} on paper {self.paper_id} by user {self.user_id}"
+
+
+class ApiToken(models.Model):
+    """A reader's token for the API's personal endpoints; only its SHA-256 is stored, so
+    the token is shown once, when made (making a new one revokes the old)."""
+
+    user = models.OneToOneField(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="api_token"
+    )
+    key_hash = models.CharField(max_length=64, unique=True)
+    created = models.DateTimeField(auto_now=True)
+
+    def __str__(self) -> str:
+        return f"API token of user {self.user_id}"

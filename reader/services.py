@@ -7,6 +7,7 @@ double click, a retried request or two open tabs never undo each other.
 from __future__ import annotations
 
 import hashlib
+import secrets
 from dataclasses import dataclass
 from datetime import date
 from enum import StrEnum
@@ -20,7 +21,7 @@ from django.db import connection, transaction
 from digest.lib.visitors import is_automated
 from mailing.services.subscriptions import subscriber_follows_set
 from papers.models import Paper
-from reader.models import Bookmark, Feedback, Follow, PaperView, Upvote
+from reader.models import ApiToken, Bookmark, Feedback, Follow, PaperView, Upvote
 
 
 def bookmark_set(*, user: User, paper: Paper, on: bool) -> None:
@@ -157,3 +158,14 @@ def feedback_token_read(*, token: str) -> tuple[int, int, str]:
     if kind not in Feedback.Kind.values:
         raise signing.BadSignature("unknown feedback kind")
     return int(user_id), int(paper_id), kind
+
+
+def api_token_make(*, user: User) -> str:
+    """A new API token for the reader (the old one stops working); shown once."""
+    token = secrets.token_urlsafe(32)
+    ApiToken.objects.update_or_create(user=user, defaults={"key_hash": api_token_hash(token)})
+    return token
+
+
+def api_token_hash(token: str) -> str:
+    return hashlib.sha256(token.encode()).hexdigest()

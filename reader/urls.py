@@ -3,6 +3,7 @@ from django.urls import path
 
 from digest.lib.ratelimit import limit_posts_per_ip
 from reader import feeds, views
+from reader.api import api
 from reader.forms import ThrottledPasswordResetForm
 
 urlpatterns = [
@@ -67,6 +68,8 @@ urlpatterns = [
     ),
     path("me/papers/", views.my_papers, name="my_papers"),
     path("for-you/", views.for_you, name="for_you"),
+    path("me/api-token/", views.api_token, name="api_token"),
+    path("api/v1/", api.urls),
     path("for-you/feedback/<int:paper_id>/", views.feedback, name="feedback"),
     path("for-you/feedback/signed/<str:token>/", views.feedback_signed, name="feedback_signed"),
     path("me/bookmarks.<str:fmt>", views.bookmarks_citation, name="bookmarks_citation"),

@@ -328,3 +328,11 @@ def feedback_signed(request: HtmxHttpRequest, token: str) -> HttpResponse:
         services.feedback_set(user=user, paper=paper, kind=kind)
     context = {"paper": paper, "kind": kind, "done": done, "token": token}
     return render(request, "reader/feedback_signed.html", context)
+
+
+@require_http_methods(["GET", "POST"])
+@login_required
+def api_token(request: AuthenticatedHttpRequest) -> HttpResponse:
+    """The reader's API token: made (or remade, revoking the old) on POST, shown once."""
+    token = services.api_token_make(user=request.user) if request.method == "POST" else ""
+    return render(request, "reader/api_token.html", {"token": token})
