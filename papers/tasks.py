@@ -12,11 +12,11 @@ from celery.utils.log import get_task_logger
 from django.conf import settings
 from django.utils import timezone
 
-from digest.lib.tasks import DATABASE_ERRORS
-from papers.embeddings.encoder import share_cores_among
+from digest.lib.tasks import DATABASE_ERRORS, worker_stopping
+from papers.embeddings.encoder import EmbeddingStopped, share_cores_among
 from papers.harvest.sources import default_params
 from papers.models import HarvestRun
-from papers.selectors import embedding_backlog_chunks
+from papers.selectors import embedding_backlog_chunks, embedding_progress
 from papers.services.embeddings import papers_embed
 from papers.services.harvest import HarvestAlreadyRunning, harvest_source
 
@@ -133,8 +133,22 @@ def harvest_reconcile(params: dict[str, Any] | None = None) -> int | None:
     max_retries=5,
 )
 def embed_papers(paper_ids: list[int] | None = None) -> dict[str, int]:
-    """Embed the given papers, or every paper lacking a current vector; idempotent."""
-    return asdict(papers_embed(paper_ids=paper_ids))
+    """Embed the given papers, or every paper lacking a current vector; idempotent.
+
+    A worker shutting down stops between model batches and queues the same chunk again:
+    the papers it embedded are current by then, so the next worker embeds only the rest.
+    """
+
+    def report(_count: int) -> None:
+        logger.info("%s", embedding_progress(model_name=settings.EMBEDDING_MODEL).line())
+
+    try:
+        counts = papers_embed(paper_ids=paper_ids, on_batch=report, should_stop=worker_stopping)
+        return asdict(counts)
+    except EmbeddingStopped:
+        logger.info("worker stopping: embedding chunk queued again")
+        embed_papers.delay(paper_ids=paper_ids)
+        return {"embedded": 0, "batches": 0, "requeued": 1}
 
 
 @shared_task(

@@ -113,15 +113,21 @@ def _ranked_ids(
     excluded = sorted(profile.negatives | set(profile.positives))
     only_categories = not profile.positives and bool(profile.categories)
     category_clause = "AND p.categories && %(cats)s::varchar[]" if only_categories else ""
-    order = "e.vector <#> %(direction)s::vector, p.id" if direction is not None else "p.id DESC"
-    join = "JOIN" if direction is not None else "LEFT JOIN"
-    sql = f"""
+    window = f"""
         SELECT p.id FROM papers_paper p
-        {join} papers_paperembedding e ON e.paper_id = p.id AND e.model_name = %(model)s
-        WHERE p.announced_on >= %(since)s AND p.announced_on <= %(day)s
-          AND NOT p.withdrawn AND NOT p.id = ANY(%(excluded)s) {category_clause}
-        ORDER BY {order} LIMIT %(limit)s
-    """  # the clauses are fixed strings; values are bound
+         WHERE p.announced_on >= %(since)s AND p.announced_on <= %(day)s
+           AND NOT p.withdrawn AND NOT p.id = ANY(%(excluded)s) {category_clause}
+    """  # the clause is a fixed string; values are bound
+    if direction is None:
+        sql = f"{window} ORDER BY p.id DESC LIMIT %(limit)s"
+    else:
+        # The window's ids as an array, so that its vectors are read through the primary
+        # key rather than by scanning every vector (a hash join would).
+        sql = f"""
+            SELECT e.paper_id FROM papers_paperembedding e
+             WHERE e.paper_id = ANY(ARRAY({window})) AND e.model_name = %(model)s
+             ORDER BY e.vector <#> %(direction)s::vector, e.paper_id LIMIT %(limit)s
+        """
     params = {
         "model": settings.EMBEDDING_MODEL, "since": since, "day": day, "excluded": excluded,
         "cats": profile.categories, "limit": limit,

@@ -13,6 +13,7 @@ import logging
 import os
 import threading
 from collections import OrderedDict
+from collections.abc import Callable
 from contextlib import AbstractContextManager, nullcontext
 from pathlib import Path
 from typing import Any, Protocol
@@ -41,6 +42,10 @@ class EmbeddingError(Exception):
     """The model could not be loaded, or gives vectors of the wrong size."""
 
 
+class EmbeddingStopped(Exception):
+    """Encoding stopped between two model batches because the worker is shutting down."""
+
+
 class QueryEncoder(Protocol):
     def encode(self, texts: list[str]) -> np.ndarray: ...
 
@@ -51,7 +56,29 @@ class TorchEncoder:
         self.batch_size = batch_size
         self.precision = precision  # "fp32" or "bf16", as resolved by encoding_precision
 
-    def encode(self, texts: list[str]) -> np.ndarray:
+    def encode(
+        self, texts: list[str], *, should_stop: Callable[[], bool] | None = None
+    ) -> np.ndarray:
+        """Vectors for ``texts``; ``should_stop`` is asked before each model batch.
+
+        With it, the texts are length-sorted here (longest first, as sentence-transformers
+        sorts them) and encoded one model batch at a time, so the same batches are formed
+        and a stop request waits for one batch, not the whole window.
+        """
+        if should_stop is None:
+            return self._encode(texts)
+        order = sorted(range(len(texts)), key=lambda i: -len(texts[i]))
+        vectors: list[np.ndarray] = []
+        for start in range(0, len(order), self.batch_size):
+            if should_stop():
+                raise EmbeddingStopped
+            vectors.append(self._encode([texts[i] for i in order[start : start + self.batch_size]]))
+        stacked = np.concatenate(vectors)
+        result = np.empty_like(stacked)
+        result[order] = stacked
+        return result
+
+    def _encode(self, texts: list[str]) -> np.ndarray:
         with self._autocast():
             vectors: np.ndarray = self.model.encode(
                 texts,
@@ -85,11 +112,16 @@ def encoding_precision(*, setting: str, device: str) -> str:
     return "bf16" if any(getattr(torch.cpu, check, bool)() for check in native) else "fp32"
 
 
-def encode_documents(texts: list[str]) -> np.ndarray:
-    """Unit-length float32 vectors, one row per text, in order."""
+def encode_documents(
+    texts: list[str], *, should_stop: Callable[[], bool] | None = None
+) -> np.ndarray:
+    """Unit-length float32 vectors, one row per text, in order.
+
+    Raises ``EmbeddingStopped`` when ``should_stop`` answers True between model batches.
+    """
     if not texts:
         return np.zeros((0, settings.EMBEDDING_DIMENSIONS), dtype=np.float32)
-    return _checked(document_encoder().encode(texts))
+    return _checked(document_encoder().encode(texts, should_stop=should_stop))
 
 
 def encode_query(text: str) -> np.ndarray:

@@ -99,10 +99,13 @@ def test_there_is_exactly_one_beat_and_no_worker_runs_one(stack: dict[str, Any])
 
 def test_only_the_tls_proxy_is_published_and_it_forwards_to_web(stack: dict[str, Any]) -> None:
     published = {name for name, service in stack.items() if service.get("ports")}
-    ports = {str(port.get("target", port)) for port in stack["proxy"]["ports"]}
+    ports = {  # the long syntax (compose v2, docker-compose 1.29) or "host:container"
+        str(port["target"]) if isinstance(port, dict) else str(port).split(":")[-1]
+        for port in stack["proxy"]["ports"]
+    }
 
     assert published == {"proxy"}
-    assert {"80", "443"} <= {p.split(":")[-1] for p in ports}
+    assert {"80", "443"} <= ports
     proxy = command_of(stack["proxy"])
     assert "reverse-proxy" in proxy and "--to web:8000" in proxy
     assert f"--from {documented_env()['DIGEST_DOMAIN']}" in proxy

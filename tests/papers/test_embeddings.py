@@ -380,3 +380,28 @@ def test_each_process_of_a_prefork_worker_takes_its_share_of_the_cores(
         log = worker.log_path.read_text()
     share = max(1, len(os.sched_getaffinity(0)) // 2)
     assert f"embedding model all-MiniLM-L6-v2 loaded on cpu ({share} torch threads)" in log
+
+
+def test_encoding_that_may_be_stopped_gives_the_same_vectors_in_the_same_order() -> None:
+    texts = ["a short one", "a much longer text about graph neural networks " * 5, "mid size"]
+    plain = encode_documents(texts)
+    with override_settings(EMBEDDING_BATCH_SIZE=1):  # one model batch per text
+        checked = encode_documents(texts, should_stop=lambda: False)
+    # Padding differs between the batchings (and bf16 where the CPU has it): near, not equal.
+    similarity = checked @ plain.T
+    assert similarity.diagonal().min() > 0.999
+    assert list(similarity.argmax(axis=1)) == [0, 1, 2]  # each text kept its row
+
+
+def test_a_stop_request_ends_encoding_between_model_batches() -> None:
+    from papers.embeddings.encoder import EmbeddingStopped
+
+    asked: list[int] = []
+
+    def stop_after_one() -> bool:
+        asked.append(1)
+        return len(asked) > 1
+
+    with override_settings(EMBEDDING_BATCH_SIZE=1), pytest.raises(EmbeddingStopped):
+        encode_documents(["first", "second", "third"], should_stop=stop_after_one)
+    assert len(asked) == 2  # the first batch ran, the second was refused
