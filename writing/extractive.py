@@ -38,7 +38,9 @@ _CUES: dict[str, re.Pattern[str]] = {
     "contribution": re.compile(
         r"\b(we (propose|introduce|present|develop|design|build|release|construct|formulate"
         r"|curate|create|offer|describe)|(this|the present) (paper|work|study|article|report)"
-        r" (propose|introduce|present|develop|describe)|in this (paper|work), we)",
+        r" (propose|introduce|present|develop|describe)|in this (paper|work), we"
+        r"|(the authors|they|researchers) (propose|introduce|present|develop|design|build)"
+        r"|(proposes|introduces|presents))",
         re.IGNORECASE,
     ),
     "method": re.compile(

@@ -85,9 +85,14 @@ def draft_markdown(
         parts += [_heading(item), _clean(item.section_md)]
     if papers:
         parts += ["## Pulse of AI", _clean(draft.pulse_overview)]
-        parts += [f"**{i.title}.** {_clean(i.pulse_note)}" for i in papers if i.pulse_note.strip()]
+        parts += [f"**{_stop(i.title)}** {_clean(i.pulse_note)}" for i in papers if i.pulse_note]
     parts.append(_clean(draft.closing))
     return "\n\n".join(part for part in parts if part) + "\n"
+
+
+def _stop(title: str) -> str:
+    """A title as a run-in heading: a full stop unless it ends on its own ("…Window?")."""
+    return title if title.endswith((".", "?", "!")) else f"{title}."
 
 
 def _clean(text: str) -> str:
