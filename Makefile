@@ -16,6 +16,7 @@ run: $(STAMP)
 	$(BIN)/python manage.py migrate --noinput
 	$(BIN)/python manage.py load_sample
 	$(BIN)/python manage.py refresh_search
+	$(BIN)/python manage.py createeditor --if-missing
 	$(BIN)/python manage.py runstack
 
 # Everything the suite needs, on a machine with nothing installed by hand: the venv, the

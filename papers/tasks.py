@@ -6,7 +6,8 @@ from dataclasses import asdict
 from datetime import timedelta
 from typing import Any
 
-from celery import shared_task
+from celery import chord, shared_task, signature
+from celery.result import GroupResult
 from celery.signals import worker_init, worker_process_init
 from celery.utils.log import get_task_logger
 from django.conf import settings
@@ -160,18 +161,27 @@ def embed_papers(paper_ids: list[int] | None = None) -> dict[str, int]:
     retry_jitter=True,
     max_retries=5,
 )
-def queue_embeddings() -> list[str]:
+def queue_embeddings(then: dict[str, Any] | None = None) -> list[str]:
     """Fan the embedding backlog out, one ``embed_papers`` task per chunk; returns their ids.
 
     Each chunk goes to the ``embed`` queue, so every embed worker process on every machine
     (CPU or GPU) takes chunks as it frees up. Idempotent: a chunk queued twice embeds its
     papers once, the second task finds them current. The ids are the chunks' completion
-    signals (their results), for whoever waits on the fan-out.
+    signals (their results), for whoever waits on the fan-out. ``then`` (a signature) runs
+    once every chunk has finished (a chord), or at once when there is nothing to embed.
     """
     chunks = embedding_backlog_chunks(
         model_name=settings.EMBEDDING_MODEL, size=settings.EMBEDDING_TASK_CHUNK
     )
-    return [embed_papers.delay(paper_ids=chunk).id for chunk in chunks]
+    header = [embed_papers.si(paper_ids=chunk) for chunk in chunks]
+    if then is None:
+        return [task.apply_async().id for task in header]
+    if not header:
+        signature(then).apply_async()
+        return []
+    chunks_done = chord(header)(signature(then)).parent
+    assert isinstance(chunks_done, GroupResult)  # a chord's body hangs on its header's group
+    return [result.id for result in chunks_done.results or []]
 
 
 @shared_task(
@@ -185,16 +195,45 @@ def queue_embeddings() -> list[str]:
 )
 def compute_topics(week: str | None = None) -> dict[str, Any]:
     """Recompute a week's topics (``"2026-W23"``; default: the week of yesterday, UTC)."""
-    from papers.services.topics import topics_compute
-    from papers.topics.naming import topic_writers
     from papers.weeks import week_label, week_parse
 
     start = week_parse(week) if week else timezone.now().date() - timedelta(days=1)
+    stored = _topics_compute(start)
+    return {"week": week_label(stored.week_start), "papers": stored.paper_count}
+
+
+@shared_task(
+    name="papers.tasks.topics_for_new_weeks",
+    acks_late=True,
+    autoretry_for=DATABASE_ERRORS,
+    retry_backoff=30,
+    retry_backoff_max=900,
+    retry_jitter=True,
+    max_retries=5,
+)
+def topics_for_new_weeks() -> list[str]:
+    """Cluster every week that has papers but no topics yet (after the embedding fan-out)."""
+    from papers.topics.selectors import weeks_without_topics
+    from papers.weeks import week_label
+
+    weeks = weeks_without_topics()
+    for n, monday in enumerate(weeks, start=1):
+        stored = _topics_compute(monday)
+        logger.info(
+            "topics %d / %d weeks · %s: %d papers", n, len(weeks), week_label(monday),
+            stored.paper_count,
+        )  # fmt: skip
+    return [week_label(monday) for monday in weeks]
+
+
+def _topics_compute(week_start: Any) -> Any:
+    from papers.services.topics import topics_compute
+    from papers.topics.naming import topic_writers
+
     writers = topic_writers()  # None without a model: keyword labels, counts overview
-    stored = topics_compute(
-        week_start=start,
+    return topics_compute(
+        week_start=week_start,
         namer=writers.namer if writers else None,
         overview=writers.overview if writers else None,
         written_by=writers.source if writers else "",
     )
-    return {"week": week_label(stored.week_start), "papers": stored.paper_count}

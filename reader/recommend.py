@@ -13,7 +13,8 @@ from __future__ import annotations
 
 import numpy as np
 
-# Chosen on the development split of benchmarks/recommend.py (never on its test split).
+# Not measured (the benchmark has no refusals to learn from): half, so that one refused
+# paper moves the list without outweighing the reader's bookmarks.
 NEGATIVE_WEIGHT = 0.5
 
 

@@ -22,7 +22,7 @@ from digest.lib.request_types import AuthenticatedHttpRequest, HtmxHttpRequest
 from digest.lib.visitors import network_of
 from papers.citations import bibtex_file, ris_file
 from papers.models import Paper
-from papers.topics.selectors import pulse_for_week, topic_get, topic_page
+from papers.topics.selectors import latest_announced_week, pulse_for_week, topic_get, topic_page
 from papers.trending import WINDOWS, TrendingQuery, trending_formula, trending_papers
 from papers.weeks import WeekError, week_parse
 from reader import foryou, selectors, services
@@ -139,7 +139,8 @@ def pulse(request: HtmxHttpRequest, week: str | None = None) -> HttpResponse:
     data = pulse_for_week(week_start=week_start)
     if data is None and week_start is not None:
         raise Http404("No topics have been computed for that week.")
-    return render(request, "reader/pulse/week.html", {"pulse": data})
+    latest = latest_announced_week() if data is None else None  # for the empty page's hint
+    return render(request, "reader/pulse/week.html", {"pulse": data, "latest_week": latest})
 
 
 @require_GET

@@ -69,3 +69,16 @@ def publish_due_logs() -> list[int]:
 )
 def send_research_log(log_id: int) -> int:
     return publishing.research_log_email(log_id=log_id)
+
+
+@shared_task(
+    name="writing.tasks.draft_first_week",
+    acks_late=True,
+    autoretry_for=DATABASE_ERRORS,
+    retry_backoff=30,
+    max_retries=5,
+)
+def draft_first_week() -> int | None:
+    """A first draft on a fresh install, once topics exist (see drafting.draft_first)."""
+    draft = drafting.draft_first()
+    return draft.pk if draft else None

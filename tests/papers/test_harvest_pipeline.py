@@ -123,3 +123,8 @@ def test_the_daily_pipeline_runs_harvests_then_indexing_then_embedding() -> None
         "search.tasks.bm25_index",
         "papers.tasks.queue_embeddings",
     ]
+    then = daily_pipeline().tasks[-1].kwargs["then"]
+    assert [t["task"] for t in then["kwargs"]["tasks"]] == [
+        "papers.tasks.topics_for_new_weeks",
+        "writing.tasks.draft_first_week",
+    ]

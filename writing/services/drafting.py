@@ -542,6 +542,18 @@ def extractive_overview(*, week_start: date, topics: Sequence[Topic]) -> str:
     return extractive.overview_text(paper_count=week.paper_count if week else 0, topics=facts)
 
 
+def draft_first() -> Draft | None:
+    """On a fresh install (no draft at all): an extractive draft of the latest week that
+    has topics, left unpublished for the editors; None when there is a draft already."""
+    if Draft.objects.exists():
+        return None
+    latest = TopicWeek.objects.order_by("-week_start").first()
+    if latest is None:
+        return None
+    draft = draft_prepare(week_start=latest.week_start)
+    return draft_write(draft_id=draft.pk, client=None)
+
+
 # --- asking for a draft -------------------------------------------------------------------
 
 
