@@ -335,7 +335,7 @@ def weeks_without_topics() -> list[date]:
     from papers.weeks import week_start_of
 
     days = Paper.objects.filter(announced_on__isnull=False).values_list("announced_on", flat=True)
-    weeks = {week_start_of(day) for day in days.distinct()}
+    weeks = {week_start_of(day) for day in days.distinct() if day is not None}
     done = set(TopicWeek.objects.values_list("week_start", flat=True))
     return sorted(weeks - done)
 
