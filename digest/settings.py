@@ -433,7 +433,7 @@ CELERY_BEAT_SCHEDULE["sweep-deliveries"] = {
 # Below the floor a paper is no semantic match at all: nonsense finds nothing.
 SEARCH_SEMANTIC_FLOOR = env.float("SEARCH_SEMANTIC_FLOOR", default=0.30)
 SEARCH_KEYWORD_WEIGHT_LOW = env.float("SEARCH_KEYWORD_WEIGHT_LOW", default=0.5)
-SEARCH_KEYWORD_WEIGHT_HIGH = env.float("SEARCH_KEYWORD_WEIGHT_HIGH", default=0.8)
+SEARCH_KEYWORD_WEIGHT_HIGH = env.float("SEARCH_KEYWORD_WEIGHT_HIGH", default=0.9)
 SEARCH_COVERAGE_LOW = env.float("SEARCH_COVERAGE_LOW", default=0.3)
 SEARCH_COVERAGE_HIGH = env.float("SEARCH_COVERAGE_HIGH", default=0.8)
 # Up to this many papers (the whole corpus, or those a filter leaves) the vector side is an
