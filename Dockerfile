@@ -5,9 +5,13 @@ ENV PYTHONDONTWRITEBYTECODE=1 PYTHONUNBUFFERED=1 \
     HF_HUB_OFFLINE=1 TRANSFORMERS_OFFLINE=1 \
     PIP_DISABLE_PIP_VERSION_CHECK=1
 
+# The app's user owns the data folder: a named volume mounted there starts as a copy of
+# it (owner included), so beat can write its schedule and the embedder its model cache.
+ENV DIGEST_DATA_DIR=/data
 RUN apt-get update && apt-get install -y --no-install-recommends libpq5 \
     && rm -rf /var/lib/apt/lists/* \
-    && useradd --create-home --uid 1000 digest
+    && useradd --create-home --uid 1000 digest \
+    && mkdir -p /data && chown digest:digest /data
 
 WORKDIR /app
 COPY pyproject.toml README.md ./

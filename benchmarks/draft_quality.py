@@ -15,7 +15,14 @@ when ``LLM_BASE_URL`` / ``LLM_API_KEY`` name an endpoint. For each it prints:
   abstract span overlaps at least ``WEAK_SUPPORT``;
 * coverage of the week's top-10 trending papers (items among them / 10);
 * words per section (the section's prose, without the label and link lines);
-* seconds per draft (choosing and writing; topics are computed once beforehand).
+* seconds per draft (choosing and writing; topics are computed once beforehand);
+* the seeds' shape: the share of sections with each role (problem, contribution, a result
+  with a number, what it enables, links to arXiv and this site's page) and with each
+  residue (LaTeX, a connective-led first sentence, an editor's label, repetition), the
+  checker's findings (``writing.checking``) and the share of sections they block;
+* ``<backend>_quality_score`` = mean role share − mean residue share − blocked share:
+  ``LLM_BACKEND=auto`` takes the local model only where its score beats extractive's
+  (``digest.lib.llm.local_model_earned`` reads this file).
 """
 
 from __future__ import annotations
@@ -25,9 +32,15 @@ import re
 import statistics
 import time
 from datetime import date, timedelta
+from typing import TYPE_CHECKING
 
 from benchmarks.harness import Benchmark
 from benchmarks.scratch_db import scratch_database
+from papers.text import split_sentences
+
+if TYPE_CHECKING:
+    from digest.lib.llm import LLMClient
+    from writing.models import DraftItem
 
 WEEK = date(2026, 6, 22)
 TOPIC_WEEKS = [date(2026, 6, 1), date(2026, 6, 8), date(2026, 6, 15), date(2026, 6, 22)]
@@ -58,12 +71,12 @@ def _store_vectors() -> None:
     )
 
 
-def _clients(wanted: list[str]) -> list[tuple[str, object | None]]:
+def _clients(wanted: list[str]) -> list[tuple[str, LLMClient | None]]:
     from django.conf import settings
 
     from digest.lib.llm import llm_client
 
-    clients: list[tuple[str, object | None]] = []
+    clients: list[tuple[str, LLMClient | None]] = []
     for name in wanted:
         if name == "extractive":
             clients.append((name, None))
@@ -95,10 +108,53 @@ def _section_words(markdown: str) -> int:
     return len(" ".join(prose).split())
 
 
+_LATEX_RESIDUE = re.compile(r"\\[A-Za-z]+|\{[A-Za-z]+\}|\w~\w|\$[^$\s]|[_^]\{")
+ROLES = ("problem", "contribution", "result", "enables", "links")
+
+
+def section_shape(section_md: str) -> dict[str, bool]:
+    """Which roles a section has (the seeds' shape) and which residue it shows."""
+    from writing.checking import check
+    from writing.extractive import _LEADING_CONNECTIVE, sentence_roles
+    from writing.grounding import plain
+
+    prose = plain(re.sub(r"^(Paper: |Code: |\[Similar).*$", "", section_md, flags=re.M))
+    sentences = [s.text for s in split_sentences(prose)]
+    roles = set().union(*(sentence_roles(s) for s in sentences)) if sentences else set()
+    findings = {str(f["kind"]) for f in check(text=section_md, sources=None)}
+    return {
+        "problem": "problem" in roles,
+        "contribution": "contribution" in roles,
+        "result": "result" in roles,  # a result sentence with a number
+        "enables": "enables" in roles,
+        "links": "arxiv.org/abs/" in section_md and "/papers/" in section_md,
+        "latex": bool(_LATEX_RESIDUE.search(section_md)),
+        "connective_start": bool(sentences and _LEADING_CONNECTIVE.match(sentences[0])),
+        "label": "label" in findings,
+        "repetition": "repetition" in findings,
+    }
+
+
+def _shape(bench: Benchmark, name: str, rows: list[DraftItem]) -> None:
+    """Role and residue shares, checker findings, and the score ``auto`` compares."""
+    shapes = [section_shape(item.section_md) for item in rows]
+    share = {key: sum(s[key] for s in shapes) / len(shapes) for key in shapes[0]}
+    for key, value in share.items():
+        kind = "role" if key in ROLES else "residue"
+        bench.record(f"{name}_{kind}_{key}_share", value, unit="sections")
+    blocked = sum(bool(item.blocking_flags) for item in rows) / len(rows)
+    findings = sum(len(item.blocking_flags) for item in rows)
+    bench.record(f"{name}_checker_findings", findings, unit="findings")
+    bench.record(f"{name}_checker_blocked_share", blocked, unit="sections")
+    # Roles present, less residue, less sections the checker blocks: higher is better.
+    roles = sum(share[r] for r in ROLES) / len(ROLES)
+    residue = sum(share[r] for r in share if r not in ROLES) / (len(share) - len(ROLES))
+    bench.record(f"{name}_quality_score", roles - residue - blocked)
+
+
 def _measure(
-    bench: Benchmark, name: str, client: object | None, items: int, top10: set[int]
+    bench: Benchmark, name: str, client: LLMClient | None, items: int, top10: set[int]
 ) -> None:
-    from digest.lib.llm import LLMClient  # noqa: F401  (the client satisfies it)
     from writing import grounding
     from writing.models import Draft, LLMCall
     from writing.services import drafting
@@ -106,7 +162,7 @@ def _measure(
     Draft.objects.all().delete()
     started = time.perf_counter()
     draft = drafting.draft_prepare(week_start=WEEK, item_count=items)
-    draft = drafting.draft_write(draft_id=draft.pk, client=client)  # type: ignore[arg-type]
+    draft = drafting.draft_write(draft_id=draft.pk, client=client)
     elapsed = time.perf_counter() - started
     rows = list(draft.items.select_related("paper"))
     passing = [item for item in rows if not item.blocking_flags]
@@ -125,7 +181,8 @@ def _measure(
     bench.record(f"{name}_llm_calls", calls.count())
     bench.record(f"{name}_llm_failed_calls", calls.filter(ok=False).count())
     bench.record(f"{name}_tokens", draft.tokens_spent, unit="tokens")
-    flagged = [(i.paper.arxiv_id, f["kind"], f["text"]) for i in rows for f in i.blocking_flags]
+    _shape(bench, name, rows)
+    flagged = [(i.paper_id, f["kind"], f["text"]) for i in rows for f in i.blocking_flags]
     print(f"  {name}: '{draft.title}'; flagged facts: {flagged[:8] or 'none'}")
 
 

@@ -33,7 +33,7 @@ CATEGORY_SETS = [[], ["cs.CL"], ["cs.CV"], ["cs.LG", "stat.ML"], ["cs.AI"], ["cs
 
 
 class CountingSink:
-    def __init__(self, counter: Synchronized) -> None:
+    def __init__(self, counter: Synchronized[int]) -> None:
         self.counter = counter
 
     async def handle_DATA(self, server: object, session: object, envelope: object) -> str:
@@ -42,7 +42,7 @@ class CountingSink:
         return "250 OK"
 
 
-def _serve(port: int, counter: Synchronized, ready: Event) -> None:
+def _serve(port: int, counter: Synchronized[int], ready: Event) -> None:
     import logging
 
     from aiosmtpd.controller import Controller
@@ -55,7 +55,7 @@ def _serve(port: int, counter: Synchronized, ready: Event) -> None:
     threading.Event().wait()
 
 
-def start_sink() -> tuple[multiprocessing.Process, int, Synchronized]:
+def start_sink() -> tuple[multiprocessing.Process, int, Synchronized[int]]:
     """The sink in its own process, so that it does not share this one's GIL."""
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))

@@ -42,13 +42,17 @@ import time
 from collections.abc import Callable
 from itertools import islice
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from benchmarks.harness import Benchmark, percentile
 
 Multiply = Callable[[Any], object]
+
+if TYPE_CHECKING:
+    from multiprocessing.queues import Queue
+    from multiprocessing.synchronize import Event
 
 
 def docs_per_s(encode: Callable[[list[str]], object], texts: list[str], batch: int) -> float:
@@ -290,7 +294,13 @@ def sustained_gemm_gflops(*, dtype: str, seconds: float = 1.0) -> float:
     return best
 
 
-def _embed_worker(database: str, threads: int, chunks, results, start) -> None:  # type: ignore[no-untyped-def]
+def _embed_worker(
+    database: str,
+    threads: int,
+    chunks: Queue[list[int] | None],
+    results: Queue[object],
+    start: Event,
+) -> None:
     os.environ["EMBEDDING_TORCH_THREADS"] = str(threads)
     from benchmarks.harness import setup_django
 
@@ -343,7 +353,7 @@ def scale_out(bench: Benchmark, *, workers: list[int], chunk: int) -> None:
                      unit="docs/s")  # fmt: skip
 
 
-def _encode_in_fresh_process(retain_mb: int, texts: list[str], results) -> None:  # type: ignore[no-untyped-def]
+def _encode_in_fresh_process(retain_mb: int, texts: list[str], results: Queue[object]) -> None:
     os.environ["EMBEDDING_HEAP_RETAIN_MB"] = str(retain_mb)
     from benchmarks.harness import setup_django
 

@@ -20,12 +20,17 @@ from collections.abc import Iterator
 from dataclasses import replace
 from datetime import date
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from benchmarks.harness import Benchmark, peak_rss_mib
 
+if TYPE_CHECKING:
+    from papers.harvest.records import ArxivRecord
+    from papers.services.papers import UpsertCounts
 
-def sample_records() -> Iterator:
+
+def sample_records() -> Iterator[ArxivRecord]:
     from papers.harvest.sample import LISTINGS_DIR, parse_listing_line
 
     seen: set[str] = set()
@@ -39,12 +44,12 @@ def sample_records() -> Iterator:
                     yield record
 
 
-def synthetic_records(count: int, base: list) -> Iterator:
+def synthetic_records(count: int, base: list[ArxivRecord]) -> Iterator[ArxivRecord]:
     for n in range(count):
         yield replace(base[n % len(base)], arxiv_id=f"2699.{n:06d}")
 
 
-def timed_upsert(records: Iterator) -> tuple[int, float, object]:
+def timed_upsert(records: Iterator[ArxivRecord]) -> tuple[int, float, UpsertCounts]:
     from papers.services import papers_upsert
 
     started = time.perf_counter()

@@ -12,11 +12,17 @@ from __future__ import annotations
 import time
 from dataclasses import replace
 from datetime import date
+from typing import TYPE_CHECKING
 
 import numpy as np
 
 from benchmarks.harness import Benchmark, percentile
 from benchmarks.scratch_db import scratch_database
+
+if TYPE_CHECKING:
+    from django.test import Client
+
+    from papers.harvest.records import ArxivRecord
 
 WEEK = date(2026, 6, 8)
 PAPERS = 5000
@@ -34,7 +40,9 @@ def _store_week() -> None:
 
     docs = sample_docs()
     vectors = dict(zip((d.arxiv_id for d in docs), sample_embeddings(docs), strict=True))
-    records, seen, source = [], set(), SampleSource()
+    records: list[ArxivRecord] = []
+    seen: set[str] = set()
+    source = SampleSource()
     for path in sorted(LISTINGS_DIR.glob("*.jsonl.gz")):
         for record in source._read(path, WEEK)[0]:
             if record.arxiv_id not in seen and len(records) < PAPERS:
@@ -61,11 +69,11 @@ def _store_week() -> None:
     topics_store(week_start=WEEK, plan=plan)
 
 
-def _time(client: object, url: str) -> list[float]:
+def _time(client: Client, url: str) -> list[float]:
     timings = []
     for _ in range(RUNS):
         started = time.perf_counter()
-        response = client.get(url)  # type: ignore[attr-defined]
+        response = client.get(url)
         timings.append((time.perf_counter() - started) * 1000)
         assert response.status_code == 200, response.status_code
     return timings

@@ -37,9 +37,11 @@ import sys
 import tempfile
 import time
 import urllib.request
+from collections.abc import Iterator
 from contextlib import AbstractContextManager, contextmanager
 from datetime import timedelta
 from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
@@ -51,8 +53,11 @@ LOCUSTFILE = Path(__file__).resolve().parent / "web_locustfile.py"
 TRENDING_PER_DAY, TRENDING_DAYS = 50, 30
 TARGETS_MS = {"home": 150, "paper": 150, "search": 250}
 
+if TYPE_CHECKING:
+    from papers.harvest.records import ArxivRecord
 
-def build(bench: Benchmark, *, papers: int, base: list) -> None:
+
+def build(bench: Benchmark, *, papers: int, base: list[ArxivRecord]) -> None:
     from benchmarks.bm25_latency import build as bm25_build
 
     bm25_build(bench, papers=papers, base=base)
@@ -60,7 +65,7 @@ def build(bench: Benchmark, *, papers: int, base: list) -> None:
     load_trending(bench, papers=papers)
 
 
-def base_vectors(base: list) -> tuple[np.ndarray, str]:
+def base_vectors(base: list[ArxivRecord]) -> tuple[np.ndarray, str]:
     """The sample's real vectors if cached, else seeded random unit vectors (and which)."""
     from django.conf import settings
 
@@ -75,7 +80,7 @@ def base_vectors(base: list) -> tuple[np.ndarray, str]:
     return vectors / np.linalg.norm(vectors, axis=1, keepdims=True), "random base + noise"
 
 
-def load_vectors(bench: Benchmark, *, papers: int, base: list) -> None:
+def load_vectors(bench: Benchmark, *, papers: int, base: list[ArxivRecord]) -> None:
     from benchmarks.search_latency import load_vectors as replicated_vectors_load
 
     vectors, kind = base_vectors(base)
@@ -135,11 +140,12 @@ def database_url() -> str:
 def free_port() -> int:
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
+        port: int = sock.getsockname()[1]
+        return port
 
 
 @contextmanager
-def gunicorn(*, workers: int, port: int):  # type: ignore[no-untyped-def]
+def gunicorn(*, workers: int, port: int) -> Iterator[str]:
     env = {**os.environ, "DATABASE_URL": database_url(), "DEBUG": "0",
            "DJANGO_SETTINGS_MODULE": "digest.settings", "LOG_LEVEL": "WARNING"}  # fmt: skip
     env.setdefault("USE_REDIS_CACHE", "1")
@@ -163,7 +169,7 @@ def gunicorn(*, workers: int, port: int):  # type: ignore[no-untyped-def]
         process.wait(timeout=30)
 
 
-def workload(*, papers: int, base: list, path: Path) -> None:
+def workload(*, papers: int, base: list[ArxivRecord], path: Path) -> None:
     """What the simulated readers ask for: paper ids and search queries, in a JSON file."""
     from benchmarks.bm25_latency import title_queries
 
@@ -172,7 +178,7 @@ def workload(*, papers: int, base: list, path: Path) -> None:
     path.write_text(json.dumps({"paper_ids": ids, "queries": title_queries(2000, base)}))
 
 
-def run_locust(*, host: str, users: int, seconds: int, wait: bool, data: Path) -> dict:
+def run_locust(*, host: str, users: int, seconds: int, wait: bool, data: Path) -> dict[str, Any]:
     with tempfile.TemporaryDirectory() as folder:
         prefix = Path(folder) / "run"
         env = {**os.environ, "WEB_LOAD_DATA": str(data), "WEB_LOAD_WAIT": "1" if wait else "0"}
@@ -189,7 +195,7 @@ def run_locust(*, host: str, users: int, seconds: int, wait: bool, data: Path) -
             return {row["Name"]: row for row in csv.DictReader(stats)}
 
 
-def record_phase(bench: Benchmark, phase: str, stats: dict, *, targets: bool) -> None:
+def record_phase(bench: Benchmark, phase: str, stats: dict[str, Any], *, targets: bool) -> None:
     for name in ("home", "search", "paper", "Aggregated"):
         row = stats.get(name)
         if row is None:

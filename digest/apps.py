@@ -13,6 +13,9 @@ class DigestConfig(AppConfig):
         from django.core.checks import Tags, register
 
         from digest.lib.webhooks import webhook_check
+        from digest.lib.writable import writable_check
 
         # Webhooks without their secret: a deploy error, not a warning (digest/lib/webhooks.py).
         register(webhook_check, Tags.security, deploy=True)
+        # A data folder the app's user cannot write (a volume owned by root): said at once.
+        register(writable_check, Tags.files, deploy=True)

@@ -87,7 +87,7 @@ def _worker_health() -> dict[str, Any]:
         replies = app.control.ping(timeout=WORKER_PING_TIMEOUT_S)
     except Exception as exc:
         return {"ok": False, "answered": [], "error": str(exc).strip()[:200]}
-    names = sorted(name for reply in replies for name in reply)
+    names = sorted(name for reply in replies or [] for name in reply)
     return {"ok": bool(names), "answered": names}
 
 

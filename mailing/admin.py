@@ -2,15 +2,27 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING, TypedDict
+
 from django.contrib import admin
 from django.db.models import Count, Q, QuerySet
 from django.http import HttpRequest
 
 from mailing.models import Delivery, Edition, Subscriber
 
+if TYPE_CHECKING:
+    from django_stubs_ext import WithAnnotations
+
+
+class _Counts(TypedDict):
+    n_sent: int
+    n_failed: int
+    n_bounced: int
+    n_pending: int
+
 
 @admin.register(Subscriber)
-class SubscriberAdmin(admin.ModelAdmin):
+class SubscriberAdmin(admin.ModelAdmin[Subscriber]):
     list_display = (
         "email", "confirmed_at", "daily_digest", "weekly_log", "paused", "deactivated_at",
     )  # fmt: skip
@@ -28,7 +40,7 @@ def _count(status: str) -> Count:
 
 
 @admin.register(Edition)
-class EditionAdmin(admin.ModelAdmin):
+class EditionAdmin(admin.ModelAdmin[Edition]):
     list_display = ("key", "kind", "status", "created", "sent", "failed", "bounced", "pending")
     list_filter = ("kind", "status")
     search_fields = ("key", "subject")
@@ -49,24 +61,24 @@ class EditionAdmin(admin.ModelAdmin):
         )
 
     @admin.display(ordering="n_sent")
-    def sent(self, obj: Edition) -> int:
-        return obj.n_sent  # type: ignore[attr-defined]
+    def sent(self, obj: WithAnnotations[Edition, _Counts]) -> int:
+        return obj.n_sent
 
     @admin.display(ordering="n_failed")
-    def failed(self, obj: Edition) -> int:
-        return obj.n_failed  # type: ignore[attr-defined]
+    def failed(self, obj: WithAnnotations[Edition, _Counts]) -> int:
+        return obj.n_failed
 
     @admin.display(ordering="n_bounced")
-    def bounced(self, obj: Edition) -> int:
-        return obj.n_bounced  # type: ignore[attr-defined]
+    def bounced(self, obj: WithAnnotations[Edition, _Counts]) -> int:
+        return obj.n_bounced
 
     @admin.display(description="not sent yet", ordering="n_pending")
-    def pending(self, obj: Edition) -> int:
-        return obj.n_pending  # type: ignore[attr-defined]
+    def pending(self, obj: WithAnnotations[Edition, _Counts]) -> int:
+        return obj.n_pending
 
 
 @admin.register(Delivery)
-class DeliveryAdmin(admin.ModelAdmin):
+class DeliveryAdmin(admin.ModelAdmin[Delivery]):
     list_display = ("edition", "subscriber", "status", "claimed_at", "sent_at")
     list_filter = ("status", "edition__kind")
     list_select_related = ("edition", "subscriber")

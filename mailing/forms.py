@@ -43,7 +43,9 @@ class PreferencesForm(forms.Form):
         super().__init__(*args, **kwargs)
         if followed:  # keep the topics already followed on offer, from whatever week
             ids = [int(key) for key in followed if key.isdigit()]
-            self.fields["topics"].choices = topic_choices(include=ids)  # type: ignore[attr-defined]
+            field = self.fields["topics"]
+            assert isinstance(field, forms.ChoiceField)  # declared above
+            field.choices = topic_choices(include=ids)
 
     def clean_topics(self) -> list[str]:
         keys: list[str] = self.cleaned_data["topics"]

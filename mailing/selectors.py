@@ -51,11 +51,13 @@ def digest_papers(
         .values_list("paper_id", "author__name")
     ):
         authors.setdefault(paper_id, []).append(name)
-    summaries = dict(
-        TrendingSignal.objects.filter(paper_id__in=paper_ids, day=day)
-        .exclude(ai_summary="")
-        .values_list("paper_id", "ai_summary")
-    )
+    summaries: dict[int, str] = {}
+    if day is not None:
+        summaries = dict(
+            TrendingSignal.objects.filter(paper_id__in=paper_ids, day=day)
+            .exclude(ai_summary="")
+            .values_list("paper_id", "ai_summary")
+        )
     return [
         DigestPaper(
             id=paper.id,

@@ -10,12 +10,13 @@ import functools
 from collections.abc import Callable
 
 from django.conf import settings
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpResponse
 from django.shortcuts import render
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_http_methods, require_POST
 
 from digest.lib.ratelimit import limit_posts_per_ip
+from digest.lib.request_types import HtmxHttpRequest
 from digest.lib.signing import TokenError, token_read
 from mailing import selectors
 from mailing.forms import ManagePreferencesForm, SubscribeForm
@@ -31,7 +32,7 @@ NEUTRAL = (
 )
 
 
-def _link_error(request: HttpRequest, error: TokenError) -> HttpResponse:
+def _link_error(request: HtmxHttpRequest, error: TokenError) -> HttpResponse:
     context = {"expired": error.expired}
     return render(request, "mailing/subscriptions/link_error.html", context, status=400)
 
@@ -41,7 +42,7 @@ def with_subscriber(purpose: str, *, max_age_setting: str = "") -> Callable[[Vie
 
     def decorator(view: View) -> View:
         @functools.wraps(view)
-        def wrapped(request: HttpRequest, token: str) -> HttpResponse:
+        def wrapped(request: HtmxHttpRequest, token: str) -> HttpResponse:
             max_age = getattr(settings, max_age_setting) if max_age_setting else None
             try:
                 subscriber = selectors.subscriber_for_token(
@@ -56,10 +57,12 @@ def with_subscriber(purpose: str, *, max_age_setting: str = "") -> Callable[[Vie
     return decorator
 
 
-@require_POST
+@require_http_methods(["GET", "POST"])
 @limit_posts_per_ip(scope="subscribe", rate_setting="SUBSCRIBE_RATE_PER_IP", block=False)
-def subscribe(request: HttpRequest) -> HttpResponse:
+def subscribe(request: HtmxHttpRequest) -> HttpResponse:
     template = "mailing/subscriptions/subscribe.html"
+    if request.method == "GET":  # a page of its own, to link to from anywhere
+        return render(request, template, {"form": SubscribeForm()})
     if getattr(request, "limited", False):
         context = {"message": "Too many requests from your network; please try again later."}
         # htmx swaps only 2xx answers: it gets the message with 200, a plain form 429.
@@ -74,7 +77,9 @@ def subscribe(request: HttpRequest) -> HttpResponse:
 
 @require_http_methods(["GET", "POST"])
 @with_subscriber("confirm", max_age_setting="DIGEST_CONFIRM_MAX_AGE_S")
-def subscription_confirm(request: HttpRequest, subscriber: Subscriber, token: str) -> HttpResponse:
+def subscription_confirm(
+    request: HtmxHttpRequest, subscriber: Subscriber, token: str
+) -> HttpResponse:
     # GET only shows a button: link scanners that fetch every URL must not confirm.
     if request.method == "POST":
         subscriptions.subscription_confirm(subscriber=subscriber)
@@ -86,7 +91,7 @@ def subscription_confirm(request: HttpRequest, subscriber: Subscriber, token: st
 @require_http_methods(["GET", "POST"])
 @with_subscriber("preferences")
 def subscription_preferences(
-    request: HttpRequest, subscriber: Subscriber, token: str
+    request: HtmxHttpRequest, subscriber: Subscriber, token: str
 ) -> HttpResponse:
     form = ManagePreferencesForm(
         request.POST or None, initial=_preferences_initial(subscriber), followed=subscriber.topics
@@ -105,7 +110,9 @@ def _preferences_initial(subscriber: Subscriber) -> dict[str, object]:
 
 @require_POST
 @with_subscriber("preferences")
-def subscription_delete(request: HttpRequest, subscriber: Subscriber, token: str) -> HttpResponse:
+def subscription_delete(
+    request: HtmxHttpRequest, subscriber: Subscriber, token: str
+) -> HttpResponse:
     subscriptions.subscriber_delete(subscriber=subscriber)
     return render(request, "mailing/subscriptions/deleted.html")
 
@@ -114,7 +121,7 @@ def subscription_delete(request: HttpRequest, subscriber: Subscriber, token: str
 @require_http_methods(["GET", "POST"])
 @with_subscriber("unsubscribe")
 def subscription_unsubscribe(
-    request: HttpRequest, subscriber: Subscriber, token: str
+    request: HtmxHttpRequest, subscriber: Subscriber, token: str
 ) -> HttpResponse:
     list_name = token_read(purpose="unsubscribe", token=token).list_name
     if request.method == "POST":

@@ -12,6 +12,7 @@ from django.utils.html import format_html
 from papers.models import (
     AnnouncementDay,
     Author,
+    Authorship,
     HarvestRun,
     Paper,
     PaperVersion,
@@ -21,14 +22,14 @@ from papers.models import (
 from papers.trending import WINDOWS, paper_signal_days, paper_trending_parts
 
 
-class AuthorshipInline(admin.TabularInline):
+class AuthorshipInline(admin.TabularInline[Authorship, Paper]):
     model = Paper.authors.through
     extra = 0
     raw_id_fields = ("author",)
     ordering = ("position",)
 
 
-class PaperVersionInline(admin.TabularInline):
+class PaperVersionInline(admin.TabularInline[PaperVersion, Paper]):
     model = PaperVersion
     extra = 0
     readonly_fields = ("version", "submitted_at", "size", "withdrawn", "first_seen")
@@ -36,7 +37,7 @@ class PaperVersionInline(admin.TabularInline):
 
 
 @admin.register(Paper)
-class PaperAdmin(admin.ModelAdmin):
+class PaperAdmin(admin.ModelAdmin[Paper]):
     list_display = ("arxiv_id", "version", "title_text", "primary_category", "submitted_at",
                     "announced_on", "withdrawn", "is_complete")  # fmt: skip
     list_filter = ("primary_category", "withdrawn", "is_complete", "metadata_source",
@@ -56,7 +57,7 @@ class PaperAdmin(admin.ModelAdmin):
 
     @admin.display(description="trending")
     def trending_link(self, paper: Paper) -> str:
-        if paper.pk is None:
+        if not paper.pk:  # the add form: no row yet
             return "-"
         url = reverse("admin:papers_paper_trending", args=[paper.pk])
         return format_html('<a href="{}">What moved this paper</a>', url)
@@ -89,13 +90,13 @@ class PaperAdmin(admin.ModelAdmin):
 
 
 @admin.register(Author)
-class AuthorAdmin(admin.ModelAdmin):
+class AuthorAdmin(admin.ModelAdmin[Author]):
     list_display = ("name", "normalized_name")
     search_fields = ("name", "normalized_name")
 
 
 @admin.register(TrendingSignal)
-class TrendingSignalAdmin(admin.ModelAdmin):
+class TrendingSignalAdmin(admin.ModelAdmin[TrendingSignal]):
     list_display = ("day", "rank", "source", "paper", "upvotes", "comments", "github_stars")
     list_filter = ("source", ("day", admin.DateFieldListFilter))
     search_fields = ("=paper__arxiv_id", "paper__title_text")
@@ -104,7 +105,7 @@ class TrendingSignalAdmin(admin.ModelAdmin):
 
 
 @admin.register(HarvestRun)
-class HarvestRunAdmin(admin.ModelAdmin):
+class HarvestRunAdmin(admin.ModelAdmin[HarvestRun]):
     list_display = ("id", "source", "status", "started_at", "duration_s", "pages", "new",
                     "updated", "unchanged", "failed", "quarantined", "short_error")  # fmt: skip
     list_filter = ("source", "status")
@@ -116,7 +117,7 @@ class HarvestRunAdmin(admin.ModelAdmin):
 
 
 @admin.register(AnnouncementDay)
-class AnnouncementDayAdmin(admin.ModelAdmin):
+class AnnouncementDayAdmin(admin.ModelAdmin[AnnouncementDay]):
     list_display = ("day", "category", "announced", "stored", "completeness_percent",
                     "checked_at")  # fmt: skip
     list_filter = ("category", ("day", admin.DateFieldListFilter))
@@ -129,7 +130,7 @@ class AnnouncementDayAdmin(admin.ModelAdmin):
 
 
 @admin.register(QuarantinedRecord)
-class QuarantinedRecordAdmin(admin.ModelAdmin):
+class QuarantinedRecordAdmin(admin.ModelAdmin[QuarantinedRecord]):
     """Records a harvest set aside: what the source sent, and why the database refused it."""
 
     list_display = ("last_seen", "source", "kind", "record_id", "short_reason", "sightings", "run")

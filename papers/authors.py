@@ -21,6 +21,7 @@ import re
 from collections import defaultdict
 from dataclasses import dataclass
 from datetime import date
+from typing import Any
 
 from django.db.models import Q, QuerySet
 
@@ -140,7 +141,7 @@ def _merged_fields(author: Author, field_of: dict[int, str]) -> list[frozenset[s
     return [frozenset(group) for group in merged.values()]
 
 
-def _person(author: Author, fields: frozenset[str], rows: list[tuple]) -> AuthorPerson:
+def _person(author: Author, fields: frozenset[str], rows: list[tuple[Any, ...]]) -> AuthorPerson:
     days = sorted(submitted.date() for _, _, submitted in rows if submitted is not None)
     return AuthorPerson(
         author=author,

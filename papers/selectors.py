@@ -8,9 +8,21 @@ from itertools import islice
 
 from django.conf import settings
 from django.db import connection
-from django.db.models import CharField, Exists, Func, OuterRef, QuerySet, TextField, Value
+from django.db.models import (
+    CharField,
+    Count,
+    Exists,
+    Func,
+    Min,
+    OuterRef,
+    QuerySet,
+    TextField,
+    Value,
+)
 from django.db.models.functions import Concat
+from django.utils import timezone
 
+from digest.lib.progress import Progress
 from papers.models import AnnouncementDay, HarvestRun, Paper, PaperEmbedding, QuarantinedRecord
 
 
@@ -48,6 +60,22 @@ def papers_needing_embedding(
         text_hash=embedding_text_hash_sql(title="title_text", abstract="abstract_text"),
     )
     return papers.filter(~Exists(current))
+
+
+def embedding_progress(*, model_name: str, window_s: int = 120) -> Progress:
+    """Papers with a current vector out of all papers; the rate is every worker's together
+    (vectors written in the last ``window_s`` seconds), so the time left is the library's."""
+    total = Paper.objects.count()
+    missing = papers_needing_embedding(model_name=model_name).count()
+    now = timezone.now()
+    recent = PaperEmbedding.objects.filter(
+        model_name=model_name, created__gte=now - timedelta(seconds=window_s)
+    ).aggregate(n=Count("pk"), first=Min("created"))
+    span = (now - recent["first"]).total_seconds() if recent["first"] else 0.0
+    return Progress(
+        stage="embedding", done=total - missing, total=total, unit="papers",
+        rate=recent["n"] / span if span >= 5 else 0.0,  # a rate needs a few seconds of work
+    )  # fmt: skip
 
 
 def embedding_backlog_chunks(*, model_name: str, size: int) -> Iterator[list[int]]:

@@ -27,9 +27,9 @@ def latex_to_text(text: str) -> str:
     """Render LaTeX markup as readable Unicode text (``$\\alpha$`` -> ``α``).
 
     The one LaTeX-to-text function: pages, cards, drafts, emails and feeds all show what it
-    returns. Only the LaTeX spans (math, commands, escapes) go through pylatexenc, which
-    costs about 20 ms on a whole abstract but microseconds on a span; the prose around them
-    is kept verbatim, so a literal ``50%`` or ``A&B`` is never taken for LaTeX and dropped.
+    returns. Only the LaTeX spans (math, commands, escapes) go through pylatexenc, slow on a
+    whole abstract, fast on a span (docs/measurements.md); the prose around them is kept
+    verbatim, so a literal ``50%`` or ``A&B`` is never taken for LaTeX and dropped.
     What pylatexenc leaves, and what arrives with its backslashes already lost (Hugging
     Face's summaries write ``{approx}5{times}``), is tidied after: ties (``(i)~the``),
     known symbol names in braces, simple sub- and superscripts (``𝔽_2`` -> ``𝔽₂``).
@@ -76,7 +76,8 @@ _SUP = str.maketrans("0123456789+-=()in", "⁰¹²³⁴⁵⁶⁷⁸⁹⁺⁻⁼�
 def _render_span(span: str) -> str:
     escaped = _UNESCAPED_SPECIAL.sub(r"\\\1", span)
     try:
-        return _converter.latex_to_text(escaped)
+        text: str = _converter.latex_to_text(escaped)
+        return text
     except Exception:  # pylatexenc raises assorted errors on malformed markup
         return span
 

@@ -12,3 +12,8 @@ class ReaderConfig(AppConfig):
         from reader.selectors import own_signals_in_window
 
         own_signals_provider_set(own_signals_in_window)
+        # The daily email's own part for a reader (For you, saved searches), likewise.
+        from mailing.personal import personal_provider_set
+        from reader.emails import personal_part
+
+        personal_provider_set(personal_part)

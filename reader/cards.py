@@ -10,7 +10,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import date
 
-from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
+from django.contrib.auth.models import AnonymousUser, User
 from django.db.models import Count, Max, Q
 from django.utils import timezone
 
@@ -117,7 +117,7 @@ def site_upvote_counts(*, paper_ids: list[int]) -> dict[int, int]:
     return {row["paper_id"]: row["n"] for row in rows}
 
 
-def marks_apply(*, cards: Sequence[Card], user: AbstractBaseUser | AnonymousUser) -> Sequence[Card]:
+def marks_apply(*, cards: Sequence[Card], user: User | AnonymousUser) -> Sequence[Card]:
     """Mark the cards the reader bookmarked or upvoted, and those by authors the reader
     follows; three or four queries, none when anonymous."""
     if not user.is_authenticated or not cards:

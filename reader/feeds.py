@@ -8,12 +8,13 @@ channel, not a list of papers nobody looked at. Each item says why it is there.
 from __future__ import annotations
 
 from datetime import datetime
+from typing import TypeVar
 
 from django.contrib.syndication.views import Feed
 from django.http import Http404, HttpRequest
 from django.urls import reverse
 from django.utils import timezone
-from django.utils.feedgenerator import Atom1Feed, Rss201rev2Feed
+from django.utils.feedgenerator import Atom1Feed, Rss201rev2Feed, SyndicationFeed
 
 from digest.lib.safe_html import html_from_text
 from papers.models import Topic
@@ -24,17 +25,13 @@ from reader.selectors import newest_papers, trending_listing
 
 FEED_SIZE = 30
 
+_Scope = TypeVar("_Scope")
 
-class TrendingFeed(Feed):
-    feed_type = Rss201rev2Feed
-    title = "Research Digest: trending papers"
-    description = "The papers trending today on Research Digest, best first."
 
-    def link(self) -> str:
-        return reverse("home")
+class _CardFeed(Feed[Card, _Scope]):
+    """A feed of the day's trending cards in some scope: the items and how each reads."""
 
-    def items(self) -> list[Card]:
-        return self.cards()
+    feed_type: type[SyndicationFeed] = Rss201rev2Feed
 
     def cards(self, *, category: str | None = None, topic_id: int | None = None) -> list[Card]:
         day = timezone.localdate()
@@ -67,12 +64,23 @@ class TrendingFeed(Feed):
         return list(item.paper.categories)
 
 
+class TrendingFeed(_CardFeed[None]):
+    title = "Research Digest: trending papers"
+    description = "The papers trending today on Research Digest, best first."
+
+    def link(self) -> str:
+        return reverse("home")
+
+    def items(self) -> list[Card]:
+        return self.cards()
+
+
 class TrendingAtomFeed(TrendingFeed):
     feed_type = Atom1Feed
     subtitle = TrendingFeed.description
 
 
-class CategoryFeed(TrendingFeed):
+class CategoryFeed(_CardFeed[str]):
     def get_object(self, request: HttpRequest, code: str) -> str:
         if not CATEGORY_CODE.match(code) or not newest_papers(category=code).exists():
             raise Http404("No paper in that category.")
@@ -98,7 +106,7 @@ class CategoryAtomFeed(CategoryFeed):
         return self.description(obj)
 
 
-class TopicFeed(TrendingFeed):
+class TopicFeed(_CardFeed[Topic]):
     def get_object(self, request: HttpRequest, topic_id: int) -> Topic:
         topic = topic_get(topic_id=topic_id)
         if topic is None:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import date
 
@@ -11,6 +11,7 @@ from django import forms
 from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.contrib.auth.forms import PasswordResetForm, UserCreationForm
+from django.contrib.auth.models import User
 from django.http import Http404
 
 from digest.lib.ratelimit import rate_parse, ratelimit_hit
@@ -61,7 +62,7 @@ def page_number(value: str) -> int:
     return int(value)
 
 
-class SignupForm(UserCreationForm):
+class SignupForm(UserCreationForm[User]):
     email = forms.EmailField(help_text="For password resets and, if you subscribe, the digest.")
 
     class Meta(UserCreationForm.Meta):
@@ -69,7 +70,7 @@ class SignupForm(UserCreationForm):
         fields = ("username", "email")
 
     def clean_email(self) -> str:
-        email = self.cleaned_data["email"]
+        email: str = self.cleaned_data["email"]
         if get_user_model().objects.filter(email__iexact=email).exists():
             raise forms.ValidationError("An account with this address exists; sign in instead.")
         return email
@@ -100,7 +101,7 @@ class ThrottledPasswordResetForm(PasswordResetForm):
     an address has an account, nor whether it was throttled).
     """
 
-    def get_users(self, email: str):  # type: ignore[no-untyped-def]  # Django's own signature
+    def get_users(self, email: str) -> Iterable[User]:
         allowed = ratelimit_hit(
             scope="password-reset-address",
             key=email.casefold(),

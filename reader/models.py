@@ -95,3 +95,46 @@ class PaperView(models.Model):
 
     def __str__(self) -> str:
         return f"{self.count} views of paper {self.paper_id} on {self.day}"
+
+
+class Feedback(models.Model):
+    """A reader's word on a paper in their "For you" list: more like it, or not for them.
+
+    One row per (user, paper): the latest word stands. "More like this" counts as a
+    bookmark in the reader's profile; "not for me" hides the paper and pushes away papers
+    like it (``reader.recommend``).
+    """
+
+    class Kind(models.TextChoices):
+        MORE = "more", "More like this"
+        LESS = "less", "Not for me"
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="feedback"
+    )
+    paper = models.ForeignKey("papers.Paper", on_delete=models.CASCADE, related_name="feedback")
+    kind = models.CharField(max_length=10, choices=Kind.choices)
+    created = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["-created"]
+        constraints = [
+            models.UniqueConstraint(fields=["user", "paper"], name="feedback_unique_per_user")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.kind} on paper {self.paper_id} by user {self.user_id}"
+
+
+class ApiToken(models.Model):
+    """A reader's token for the API's personal endpoints; only its SHA-256 is stored, so
+    the token is shown once, when made (making a new one revokes the old)."""
+
+    user = models.OneToOneField(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="api_token"
+    )
+    key_hash = models.CharField(max_length=64, unique=True)
+    created = models.DateTimeField(auto_now=True)
+
+    def __str__(self) -> str:
+        return f"API token of user {self.user_id}"

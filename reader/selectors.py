@@ -11,7 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 
-from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
+from django.contrib.auth.models import AnonymousUser, User
 from django.core.cache import cache
 from django.db import connection
 from django.db.models import F, Q, QuerySet
@@ -165,7 +165,7 @@ def home_page(
     day: date,
     today: date,
     page: int,
-    user: AbstractBaseUser | AnonymousUser | None = None,
+    user: User | AnonymousUser | None = None,
 ) -> HomePage:
     """The home list, cached for everyone; the site's vote counts and the reader's marks
     are read fresh for each request (three queries)."""
@@ -183,7 +183,7 @@ def home_page(
     return HomePage(window=window, day=day, today=today, listing=listing, has_papers=has_papers)
 
 
-def reader_marks(*, user: AbstractBaseUser | AnonymousUser, paper_ids: list[int]) -> ReaderMarks:
+def reader_marks(*, user: User | AnonymousUser, paper_ids: list[int]) -> ReaderMarks:
     """The reader's bookmarks, upvotes and follows among these papers; three queries."""
     if not user.is_authenticated:
         return ReaderMarks()
@@ -205,9 +205,7 @@ def reader_marks(*, user: AbstractBaseUser | AnonymousUser, paper_ids: list[int]
 TRENDING_WINDOW_ON_PAPER = "week"
 
 
-def paper_page(
-    *, arxiv_id: str, user: AbstractBaseUser | AnonymousUser, day: date
-) -> PaperPage | None:
+def paper_page(*, arxiv_id: str, user: User | AnonymousUser, day: date) -> PaperPage | None:
     """Everything the paper page shows, or None for an unknown id."""
     paper = papers_with_authors().prefetch_related("versions").filter(arxiv_id=arxiv_id).first()
     if paper is None:
@@ -229,7 +227,7 @@ def author_page(
     author_id: int,
     page: int,
     per_page: int = PER_PAGE,
-    user: AbstractBaseUser | AnonymousUser | None = None,
+    user: User | AnonymousUser | None = None,
     person_key: str = "",
 ) -> AuthorPage | None:
     """A person's papers under an author name, newest first, each with its submission
@@ -261,7 +259,7 @@ def category_page(
     code: str,
     day: date,
     page: int,
-    user: AbstractBaseUser | AnonymousUser,
+    user: User | AnonymousUser,
     per_page: int = PER_PAGE,
     trending_limit: int = 5,
 ) -> CategoryPage | None:
@@ -289,15 +287,18 @@ def category_page(
     return CategoryPage(code=code, listing=listing, trending=cards[len(rows) :], followed=followed)
 
 
-def my_papers(*, user: AbstractBaseUser, limit: int = 200) -> MyPapers:
+def my_papers(*, user: User, limit: int = 200) -> MyPapers:
     """The reader's bookmarked and upvoted papers, most recent first, and their follows."""
-    bookmarked = papers_with_authors(
-        Paper.objects.filter(bookmarks__user=user).order_by("-bookmarks__created")
-    )[:limit]
-    upvoted = papers_with_authors(
-        Paper.objects.filter(upvotes__user=user).order_by("-upvotes__created")
-    )[:limit]
-    bookmarked, upvoted = list(bookmarked), list(upvoted)
+    bookmarked = list(
+        papers_with_authors(
+            Paper.objects.filter(bookmarks__user=user).order_by("-bookmarks__created")
+        )[:limit]
+    )
+    upvoted = list(
+        papers_with_authors(Paper.objects.filter(upvotes__user=user).order_by("-upvotes__created"))[
+            :limit
+        ]
+    )
     cards = cards_for(papers=[*bookmarked, *upvoted])
     marks_apply(cards=cards, user=user)
     follows = list(Follow.objects.filter(user=user))
@@ -310,7 +311,7 @@ def my_papers(*, user: AbstractBaseUser, limit: int = 200) -> MyPapers:
     )
 
 
-def bookmarked_papers(*, user: AbstractBaseUser, limit: int = 5000) -> list[Paper]:
+def bookmarked_papers(*, user: User, limit: int = 5000) -> list[Paper]:
     """The reader's bookmarked papers with their authors, oldest bookmark first (a library)."""
     papers = Paper.objects.filter(bookmarks__user=user).order_by("bookmarks__created", "pk")
     return list(papers_with_authors(papers)[:limit])

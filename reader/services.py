@@ -7,12 +7,13 @@ double click, a retried request or two open tabs never undo each other.
 from __future__ import annotations
 
 import hashlib
+import secrets
 from dataclasses import dataclass
 from datetime import date
 from enum import StrEnum
 
 from django.conf import settings
-from django.contrib.auth.models import AbstractBaseUser
+from django.contrib.auth.models import User
 from django.core import signing
 from django.core.cache import cache
 from django.db import connection, transaction
@@ -20,23 +21,21 @@ from django.db import connection, transaction
 from digest.lib.visitors import is_automated
 from mailing.services.subscriptions import subscriber_follows_set
 from papers.models import Paper
-from reader.models import Bookmark, Follow, PaperView, Upvote
+from reader.models import ApiToken, Bookmark, Feedback, Follow, PaperView, Upvote
 
 
-def bookmark_set(*, user: AbstractBaseUser, paper: Paper, on: bool) -> None:
+def bookmark_set(*, user: User, paper: Paper, on: bool) -> None:
     """Bookmark ``paper``, or remove the bookmark."""
     _mark_set(model=Bookmark, user=user, paper=paper, on=on)
 
 
-def upvote_set(*, user: AbstractBaseUser, paper: Paper, on: bool) -> int:
+def upvote_set(*, user: User, paper: Paper, on: bool) -> int:
     """Upvote ``paper``, or withdraw the vote; returns the paper's site upvotes now."""
     _mark_set(model=Upvote, user=user, paper=paper, on=on)
     return Upvote.objects.filter(paper=paper).count()
 
 
-def _mark_set(
-    *, model: type[Bookmark | Upvote], user: AbstractBaseUser, paper: Paper, on: bool
-) -> None:
+def _mark_set(*, model: type[Bookmark | Upvote], user: User, paper: Paper, on: bool) -> None:
     if on:
         # get_or_create on the unique (user, paper) pair: a concurrent twin gets the row.
         model.objects.get_or_create(user=user, paper=paper)
@@ -45,7 +44,7 @@ def _mark_set(
 
 
 @transaction.atomic
-def follow_set(*, user: AbstractBaseUser, kind: str, key: str, on: bool) -> bool:
+def follow_set(*, user: User, kind: str, key: str, on: bool) -> bool:
     """Follow a topic, a category or an author (or stop); the reader's email follows along."""
     if kind not in Follow.Kind.values:
         raise ValueError(f"unknown follow kind {kind!r}")
@@ -57,7 +56,7 @@ def follow_set(*, user: AbstractBaseUser, kind: str, key: str, on: bool) -> bool
     return on
 
 
-def _subscriber_sync(*, user: AbstractBaseUser) -> None:
+def _subscriber_sync(*, user: User) -> None:
     """Copy the follows onto the subscription of the reader's address, if there is one."""
     email = getattr(user, "email", "")
     if not email:
@@ -133,3 +132,40 @@ def paper_seen_day(*, token: str, paper_id: int) -> date:
     if signed_id != paper_id:
         raise signing.BadSignature("the token names another paper")
     return date.fromisoformat(day)
+
+
+_FEEDBACK_SALT = "reader.foryou-feedback"
+FEEDBACK_TOKEN_MAX_AGE_S = 30 * 24 * 3600  # an email's links work for a month
+
+
+def feedback_set(*, user: User, paper: Paper, kind: str) -> None:
+    """Record "more like this" or "not for me" on a paper (the latest word stands)."""
+    if kind not in Feedback.Kind.values:
+        raise ValueError(f"unknown feedback {kind!r}")
+    Feedback.objects.update_or_create(user=user, paper=paper, defaults={"kind": kind})
+
+
+def feedback_token(*, user_id: int, paper_id: int, kind: str) -> str:
+    """The signed part of an email's "more like this" / "not for me" link (no login)."""
+    return signing.dumps([user_id, paper_id, kind], salt=_FEEDBACK_SALT, compress=False)
+
+
+def feedback_token_read(*, token: str) -> tuple[int, int, str]:
+    """(user id, paper id, kind) of a signed link; BadSignature if forged or expired."""
+    user_id, paper_id, kind = signing.loads(
+        token, salt=_FEEDBACK_SALT, max_age=FEEDBACK_TOKEN_MAX_AGE_S
+    )
+    if kind not in Feedback.Kind.values:
+        raise signing.BadSignature("unknown feedback kind")
+    return int(user_id), int(paper_id), kind
+
+
+def api_token_make(*, user: User) -> str:
+    """A new API token for the reader (the old one stops working); shown once."""
+    token = secrets.token_urlsafe(32)
+    ApiToken.objects.update_or_create(user=user, defaults={"key_hash": api_token_hash(token)})
+    return token
+
+
+def api_token_hash(token: str) -> str:
+    return hashlib.sha256(token.encode()).hexdigest()

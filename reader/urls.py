@@ -3,6 +3,7 @@ from django.urls import path
 
 from digest.lib.ratelimit import limit_posts_per_ip
 from reader import feeds, views
+from reader.api import api
 from reader.forms import ThrottledPasswordResetForm
 
 urlpatterns = [
@@ -24,6 +25,7 @@ urlpatterns = [
     path("trending/", views.trending, name="trending"),
     path("about/trending/", views.about_trending, name="about_trending"),
     path("about/authors/", views.about_authors, name="about_authors"),
+    path("about/for-you/", views.about_for_you, name="about_for_you"),
     # Accounts: Django's own auth views with our templates, and "My papers".
     path("accounts/signup/", views.signup, name="signup"),
     path(
@@ -65,6 +67,11 @@ urlpatterns = [
         name="password_reset_complete",
     ),
     path("me/papers/", views.my_papers, name="my_papers"),
+    path("for-you/", views.for_you, name="for_you"),
+    path("me/api-token/", views.api_token, name="api_token"),
+    path("api/v1/", api.urls),
+    path("for-you/feedback/<int:paper_id>/", views.feedback, name="feedback"),
+    path("for-you/feedback/signed/<str:token>/", views.feedback_signed, name="feedback_signed"),
     path("me/bookmarks.<str:fmt>", views.bookmarks_citation, name="bookmarks_citation"),
     path("me/bookmarks/<int:paper_id>/", views.bookmark, name="bookmark"),
     path("me/upvotes/<int:paper_id>/", views.upvote, name="upvote"),

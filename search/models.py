@@ -9,6 +9,9 @@ ever add impacts, so they score exactly with the scored statistics (see search/b
 
 from __future__ import annotations
 
+import secrets
+
+from django.conf import settings
 from django.db import models
 
 from papers.models import Paper
@@ -76,3 +79,37 @@ class Bm25Posting(models.Model):
 
     def __str__(self) -> str:
         return f"{self.lexeme} in {self.paper_id}: {self.impact:.4f}"
+
+
+def new_feed_token() -> str:
+    return secrets.token_urlsafe(24)
+
+
+class SavedSearch(models.Model):
+    """A reader's search kept as an alert: its new matches go into the reader's daily email
+    and into a private RSS feed at an unguessable URL (``feed_token``; rotating it revokes
+    the old URL)."""
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="saved_searches"
+    )
+    q = models.CharField(max_length=1000, help_text="The query, in the search box's language.")
+    categories = models.CharField(max_length=500, blank=True, help_text='"cs.LG,cs.CL".')
+    feed_token = models.CharField(max_length=64, unique=True, default=new_feed_token)
+    created = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-created"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["user", "q", "categories"], name="savedsearch_unique_per_user"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"saved search {self.q!r} of user {self.user_id}"
+
+    @property
+    def label(self) -> str:
+        where = f" in {self.categories}" if self.categories else ""
+        return f"{self.q}{where}"

@@ -1,11 +1,13 @@
 from __future__ import annotations
 
-from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.contrib.auth.decorators import login_required
+from django.http import Http404, HttpRequest, HttpResponse, HttpResponseBadRequest, JsonResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
-from django.views.decorators.http import require_GET
+from django.views.decorators.http import require_GET, require_POST
 from django.views.decorators.vary import vary_on_headers
 
+from search import saved
 from search.forms import SearchForm
 from search.selectors import SearchQueryError, SearchResults, search_papers
 from search.serializers import results_as_json
@@ -38,3 +40,34 @@ def search_api(request: HttpRequest) -> JsonResponse:
     if error:
         return JsonResponse({"error": error}, status=400)
     return JsonResponse(results_as_json(results, request=request))
+
+
+# --- Saved searches: alerts by email and a private feed ---------------------------------
+
+
+@require_POST
+@login_required
+def search_save(request: HttpRequest) -> HttpResponse:
+    try:
+        saved.saved_search_save(
+            user=request.user, q=request.POST.get("q", ""), categories=request.POST.get("cat", "")
+        )
+    except SearchQueryError as exc:
+        return HttpResponseBadRequest(str(exc))
+    return redirect("search:saved")
+
+
+@require_GET
+@login_required
+def saved_searches(request: HttpRequest) -> HttpResponse:
+    context = {"searches": saved.saved_searches_of(user=request.user)}
+    return render(request, "search/saved.html", context)
+
+
+@require_POST
+@login_required
+def saved_search_change(request: HttpRequest, saved_id: int, action: str) -> HttpResponse:
+    change = {"rotate": saved.saved_search_feed_rotate, "delete": saved.saved_search_delete}
+    if action not in change or not change[action](user=request.user, saved_id=saved_id):
+        raise Http404("No such saved search.")
+    return redirect("search:saved")

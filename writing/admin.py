@@ -8,7 +8,7 @@ from writing.models import Draft, LLMCall, ResearchLog
 
 
 @admin.register(Draft)
-class DraftAdmin(admin.ModelAdmin):
+class DraftAdmin(admin.ModelAdmin[Draft]):
     list_display = ("week_start", "title", "status", "generation", "backend", "version")
     list_filter = ("status", "generation", "backend")
     readonly_fields = ("version", "task_id", "tokens_spent", "flags")
@@ -16,13 +16,13 @@ class DraftAdmin(admin.ModelAdmin):
 
 
 @admin.register(ResearchLog)
-class ResearchLogAdmin(admin.ModelAdmin):
+class ResearchLogAdmin(admin.ModelAdmin[ResearchLog]):
     list_display = ("number", "title", "published_at")
     readonly_fields = ("draft", "number", "slug", "body_md", "body_html", "published_at")
     raw_id_fields = ("papers",)
 
 
 @admin.register(LLMCall)
-class LLMCallAdmin(admin.ModelAdmin):
+class LLMCallAdmin(admin.ModelAdmin[LLMCall]):
     list_display = ("draft", "purpose", "backend", "model_name", "ok", "duration_s", "created")
     list_filter = ("backend", "purpose", "ok")

@@ -7,7 +7,7 @@ from datetime import datetime
 from django.contrib.syndication.views import Feed
 from django.db.models import QuerySet
 from django.urls import reverse
-from django.utils.feedgenerator import Atom1Feed, Rss201rev2Feed
+from django.utils.feedgenerator import Atom1Feed, Rss201rev2Feed, SyndicationFeed
 
 from digest.lib.safe_html import html_sanitise
 from writing.models import ResearchLog
@@ -16,8 +16,8 @@ from writing.selectors import research_logs
 FEED_SIZE = 20
 
 
-class ResearchLogFeed(Feed):
-    feed_type = Rss201rev2Feed
+class ResearchLogFeed(Feed[ResearchLog, None]):
+    feed_type: type[SyndicationFeed] = Rss201rev2Feed
     title = "Research Digest: research logs"
     description = "The weekly AI research roundup, as each numbered research log is published."
 

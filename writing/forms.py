@@ -19,12 +19,14 @@ class DraftForm(forms.Form):
     theme = forms.CharField(max_length=200)
     intro = forms.CharField(widget=forms.Textarea, required=False)
     pulse_overview = forms.CharField(widget=forms.Textarea, required=False)
+    closing = forms.CharField(widget=forms.Textarea, required=False)
     acknowledge = forms.BooleanField(required=False)
 
     def changes(self, *, item_ids: list[int], data: dict[str, str]) -> DraftChanges:
         """The cleaned fields and each item's ``section-<id>`` and ``note-<id>`` fields."""
         sections = {i: data[f"section-{i}"] for i in item_ids if f"section-{i}" in data}
         notes = {i: data[f"note-{i}"] for i in item_ids if f"note-{i}" in data}
+        headings = {i: data[f"heading-{i}"] for i in item_ids if f"heading-{i}" in data}
         cleaned = self.cleaned_data
         return DraftChanges(
             title=cleaned["title"],
@@ -33,6 +35,8 @@ class DraftForm(forms.Form):
             pulse_overview=cleaned["pulse_overview"],
             sections=sections,
             notes=notes,
+            headings=headings,
+            closing=cleaned["closing"] if "closing" in data else None,
             acknowledge=cleaned["acknowledge"],
         )
 
@@ -57,3 +61,9 @@ class ScheduleForm(VersionForm):
         if at <= timezone.now():
             raise forms.ValidationError("Choose a time in the future, or publish now.")
         return at
+
+
+class FreeformItemForm(VersionForm):
+    heading = forms.CharField(max_length=300)
+    body = forms.CharField(widget=forms.Textarea)
+    position = forms.IntegerField(min_value=0, required=False)

@@ -161,6 +161,9 @@ _STOP = frozenset(
 )
 
 
+STOP_WORDS = _STOP  # the one stop-word list of writing (the checker and the intro use it)
+
+
 @dataclass(frozen=True)
 class Source:
     """The texts a paper's facts may come from."""
@@ -192,8 +195,8 @@ def _stem(word: str) -> str:
 def evidence_for(*, section: str, abstract: str) -> list[dict[str, object]]:
     """For each sentence of ``section``, the abstract sentence it rests on and how well."""
     candidates = [(span, content_words(span.text)) for span in split_sentences(abstract)]
-    evidence = []
-    for sentence in split_sentences(_plain(section)):
+    evidence: list[dict[str, object]] = []
+    for sentence in split_sentences(plain(section)):
         words = content_words(sentence.text)
         if len(words) < 3:  # a link line, "Code:", a stray fragment: nothing to ground
             continue
@@ -214,7 +217,7 @@ def evidence_for(*, section: str, abstract: str) -> list[dict[str, object]]:
     return evidence
 
 
-def _plain(markdown: str) -> str:
+def plain(markdown: str) -> str:
     """Markdown to checkable prose: link texts kept, URLs, emphasis and markers dropped."""
     text = _MD_LINK.sub(lambda m: m[1], markdown)
     text = _URL.sub("", text)
@@ -293,6 +296,10 @@ def fact_flags(*, text: str, sources: Sequence[Source]) -> list[dict[str, object
 
 
 def _url_known(url: str, sources: str) -> bool:
+    from django.conf import settings
+
+    if url.startswith(f"{settings.SITE_URL}/papers/"):  # this site's own paper pages
+        return True
     bare = re.sub(r"^https?://(www\.)?", "", url).rstrip("/").casefold()
     return bare in sources.casefold()
 

@@ -33,6 +33,9 @@ class Draft(models.Model):
     title = models.CharField(max_length=300, blank=True)
     intro = models.TextField(blank=True, help_text="Markdown.")
     pulse_overview = models.TextField(blank=True, help_text="Markdown: the Pulse of AI paragraph.")
+    closing = models.TextField(blank=True, help_text="Markdown: an optional closing paragraph.")
+    # Themes the draft had before an editor changed it: a mention left in the text is stale.
+    previous_themes = models.JSONField(default=list, blank=True)
     item_count = models.PositiveSmallIntegerField(default=5)
     status = models.CharField(max_length=20, choices=Status.choices, default=Status.DRAFT)
     scheduled_at = models.DateTimeField(null=True, blank=True)
@@ -85,7 +88,11 @@ class Draft(models.Model):
 
 
 class DraftItem(models.Model):
-    """A paper in a draft, in order: its section, its Pulse note, and their evidence."""
+    """A paper in a draft, in order: its section, its Pulse note, and their evidence.
+
+    An item without a paper is a free-form item (project news, an announcement): an
+    editor's heading and Markdown, placed anywhere in the order.
+    """
 
     class Origin(models.TextChoices):
         PENDING = "pending", "Not written yet"
@@ -94,7 +101,14 @@ class DraftItem(models.Model):
         EDITOR = "editor", "Edited by an editor"
 
     draft = models.ForeignKey(Draft, on_delete=models.CASCADE, related_name="items")
-    paper = models.ForeignKey("papers.Paper", on_delete=models.PROTECT, related_name="draft_items")
+    paper = models.ForeignKey(
+        "papers.Paper",
+        on_delete=models.PROTECT,
+        related_name="draft_items",
+        null=True,
+        blank=True,
+    )
+    heading = models.CharField(max_length=300, blank=True, help_text="A free-form item's heading.")
     position = models.PositiveSmallIntegerField()
     section_md = models.TextField(blank=True)
     pulse_note = models.TextField(blank=True)
@@ -118,6 +132,14 @@ class DraftItem(models.Model):
 
     def __str__(self) -> str:
         return f"item {self.position} of draft {self.draft_id}: paper {self.paper_id}"
+
+    @property
+    def is_freeform(self) -> bool:
+        return self.paper_id is None
+
+    @property
+    def title(self) -> str:
+        return self.paper.title_text if self.paper is not None else self.heading
 
     @property
     def blocking_flags(self) -> list[dict[str, str]]:

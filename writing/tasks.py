@@ -10,11 +10,11 @@ import smtplib
 from datetime import date
 
 from celery import shared_task
-from django.db import OperationalError
 from django.utils import timezone
 
 from digest.lib.llm import llm_client
-from papers.services.topics import week_start_of
+from digest.lib.tasks import DATABASE_ERRORS
+from papers.weeks import week_start_of
 from writing.models import Draft
 from writing.services import drafting, publishing
 
@@ -22,8 +22,10 @@ from writing.services import drafting, publishing
 @shared_task(
     name=drafting.DRAFT_WEEK.name,
     acks_late=True,
-    autoretry_for=(OperationalError,),
+    autoretry_for=DATABASE_ERRORS,
     retry_backoff=30,
+    retry_backoff_max=900,
+    retry_jitter=True,
     max_retries=5,
 )
 def draft_week(week: str | None = None, item_count: int | None = None) -> dict[str, object]:
@@ -43,7 +45,15 @@ def draft_week(week: str | None = None, item_count: int | None = None) -> dict[s
     return {"draft_id": draft.pk, "version": draft.version, "backend": draft.backend}
 
 
-@shared_task(name="digest.tasks.publish_due_logs", acks_late=True)
+@shared_task(
+    name="digest.tasks.publish_due_logs",
+    acks_late=True,
+    autoretry_for=DATABASE_ERRORS,
+    retry_backoff=30,
+    retry_backoff_max=900,
+    retry_jitter=True,
+    max_retries=5,
+)
 def publish_due_logs() -> list[int]:
     return publishing.logs_publish_due()
 
@@ -51,9 +61,24 @@ def publish_due_logs() -> list[int]:
 @shared_task(
     name=publishing.SEND_RESEARCH_LOG.name,
     acks_late=True,
-    autoretry_for=(smtplib.SMTPException, OSError),
+    autoretry_for=(smtplib.SMTPException, OSError, *DATABASE_ERRORS),
     retry_backoff=30,
+    retry_backoff_max=1800,
+    retry_jitter=True,
     max_retries=8,
 )
 def send_research_log(log_id: int) -> int:
     return publishing.research_log_email(log_id=log_id)
+
+
+@shared_task(
+    name="writing.tasks.draft_first_week",
+    acks_late=True,
+    autoretry_for=DATABASE_ERRORS,
+    retry_backoff=30,
+    max_retries=5,
+)
+def draft_first_week() -> int | None:
+    """A first draft on a fresh install, once topics exist (see drafting.draft_first)."""
+    draft = drafting.draft_first()
+    return draft.pk if draft else None

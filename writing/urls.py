@@ -16,6 +16,11 @@ urlpatterns = [
     path("editor/drafts/<int:draft_id>/search/", views.paper_search, name="draft_paper_search"),
     path("editor/drafts/<int:draft_id>/items/", views.item_add, name="draft_item_add"),
     path(
+        "editor/drafts/<int:draft_id>/items/freeform/",
+        views.item_add_freeform,
+        name="draft_item_freeform",
+    ),
+    path(
         "editor/drafts/<int:draft_id>/items/<int:item_id>/move/",
         views.item_move,
         name="draft_item_move",

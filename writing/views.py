@@ -18,6 +18,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.safestring import mark_safe
 from django.views.decorators.http import require_GET, require_POST
 
+from digest.lib.request_types import AuthenticatedHttpRequest
 from papers.models import Paper
 from search.query import SearchQueryError
 from search.selectors import SearchRequest, search_papers
@@ -26,6 +27,7 @@ from writing.forms import (
     AddPaperForm,
     DraftForm,
     DraftRequestForm,
+    FreeformItemForm,
     MoveForm,
     ScheduleForm,
     VersionForm,
@@ -77,14 +79,14 @@ def editor_required(permission: str = "writing.change_draft") -> Callable[[View]
 
 @require_GET
 @editor_required()
-def drafts(request: HttpRequest) -> HttpResponse:
+def drafts(request: AuthenticatedHttpRequest) -> HttpResponse:
     context = {"drafts": selectors.drafts_list(), "form": DraftRequestForm()}
     return render(request, "writing/drafts.html", context)
 
 
 @require_POST
 @editor_required("writing.add_draft")
-def draft_request(request: HttpRequest) -> HttpResponse:
+def draft_request(request: AuthenticatedHttpRequest) -> HttpResponse:
     form = DraftRequestForm(request.POST)
     if not form.is_valid():
         context = {"drafts": selectors.drafts_list(), "form": form}
@@ -95,11 +97,12 @@ def draft_request(request: HttpRequest) -> HttpResponse:
     return redirect("draft_edit", draft.pk)
 
 
-def _editor(request: HttpRequest, draft_id: int, **extra: object) -> HttpResponse:
+def _editor(
+    request: AuthenticatedHttpRequest, draft_id: int, *, status: int = 200, **extra: object
+) -> HttpResponse:
     page = selectors.draft_page(draft_id=draft_id)
     if page is None:
         raise Http404("No such draft.")
-    status = int(extra.pop("status", 200))  # type: ignore[call-overload]
     mine = extra.pop("mine", None)
     form = extra.pop("form", None) or DraftForm(initial=_initial(page.draft, mine))
     if isinstance(mine, editing.DraftChanges):
@@ -115,12 +118,12 @@ def _editor(request: HttpRequest, draft_id: int, **extra: object) -> HttpRespons
 
 def _initial(draft: Draft, mine: object = None) -> dict[str, object]:
     source = mine if isinstance(mine, editing.DraftChanges) else draft
-    fields = ("title", "theme", "intro", "pulse_overview")
+    fields = ("title", "theme", "intro", "pulse_overview", "closing")
     return {"version": draft.version} | {name: getattr(source, name) for name in fields}
 
 
 @editor_required()
-def draft_edit(request: HttpRequest, draft_id: int) -> HttpResponse:
+def draft_edit(request: AuthenticatedHttpRequest, draft_id: int) -> HttpResponse:
     if request.method != "POST":
         return _editor(request, draft_id)
     draft = get_object_or_404(Draft, pk=draft_id)
@@ -145,7 +148,9 @@ def draft_edit(request: HttpRequest, draft_id: int) -> HttpResponse:
     return redirect("draft_edit", draft_id)
 
 
-def _conflict(request: HttpRequest, conflict: DraftConflict, **extra: object) -> HttpResponse:
+def _conflict(
+    request: AuthenticatedHttpRequest, conflict: DraftConflict, **extra: object
+) -> HttpResponse:
     diff = selectors.draft_conflict_diff(
         draft=conflict.draft, since_version=conflict.expected_version
     )
@@ -156,7 +161,7 @@ def _conflict(request: HttpRequest, conflict: DraftConflict, **extra: object) ->
 
 @require_GET
 @editor_required("writing.view_draft")
-def draft_progress(request: HttpRequest, draft_id: int) -> HttpResponse:
+def draft_progress(request: AuthenticatedHttpRequest, draft_id: int) -> HttpResponse:
     draft = get_object_or_404(Draft, pk=draft_id)
     state = AsyncResult(draft.task_id).state if draft.task_id else ""
     running = draft.generation in (Draft.Generation.QUEUED, Draft.Generation.RUNNING)
@@ -170,17 +175,20 @@ def draft_progress(request: HttpRequest, draft_id: int) -> HttpResponse:
 
 @require_POST
 @editor_required()
-def draft_preview(request: HttpRequest, draft_id: int) -> HttpResponse:
+def draft_preview(request: AuthenticatedHttpRequest, draft_id: int) -> HttpResponse:
     get_object_or_404(Draft, pk=draft_id)
     # htmx posts the enclosing form's fields too; the textarea that fired names itself in
     # HX-Trigger-Name. A request without it (a plain client) sends the one field alone.
     name = request.headers.get("HX-Trigger-Name", "")
-    fields = {k: v for k, v in request.POST.items() if k not in ("csrfmiddlewaretoken", "version")}
+    skip = ("csrfmiddlewaretoken", "version")
+    fields = {k: str(v) for k, v in request.POST.items() if k not in skip}
     text = fields.get(name, next(iter(fields.values()), "")) if fields else ""
     return HttpResponse(render_markdown(text[:50_000]))
 
 
-def _structural(request: HttpRequest, draft_id: int, action: Callable[..., Draft]) -> HttpResponse:
+def _structural(
+    request: AuthenticatedHttpRequest, draft_id: int, action: Callable[..., Draft]
+) -> HttpResponse:
     form = VersionForm(request.POST)
     if not form.is_valid():
         return HttpResponse("Missing or bad version.", status=400)
@@ -199,7 +207,7 @@ def _structural(request: HttpRequest, draft_id: int, action: Callable[..., Draft
 
 @require_POST
 @editor_required()
-def item_move(request: HttpRequest, draft_id: int, item_id: int) -> HttpResponse:
+def item_move(request: AuthenticatedHttpRequest, draft_id: int, item_id: int) -> HttpResponse:
     form = MoveForm(request.POST)
     offset = form.cleaned_data["offset"] if form.is_valid() else 0
     return _structural(
@@ -214,7 +222,7 @@ def item_move(request: HttpRequest, draft_id: int, item_id: int) -> HttpResponse
 
 @require_POST
 @editor_required()
-def item_remove(request: HttpRequest, draft_id: int, item_id: int) -> HttpResponse:
+def item_remove(request: AuthenticatedHttpRequest, draft_id: int, item_id: int) -> HttpResponse:
     get_object_or_404(DraftItem, pk=item_id, draft_id=draft_id)
     return _structural(
         request,
@@ -227,7 +235,7 @@ def item_remove(request: HttpRequest, draft_id: int, item_id: int) -> HttpRespon
 
 @require_POST
 @editor_required()
-def item_regenerate(request: HttpRequest, draft_id: int, item_id: int) -> HttpResponse:
+def item_regenerate(request: AuthenticatedHttpRequest, draft_id: int, item_id: int) -> HttpResponse:
     get_object_or_404(DraftItem, pk=item_id, draft_id=draft_id)
     return _structural(
         request,
@@ -240,7 +248,7 @@ def item_regenerate(request: HttpRequest, draft_id: int, item_id: int) -> HttpRe
 
 @require_POST
 @editor_required()
-def item_add(request: HttpRequest, draft_id: int) -> HttpResponse:
+def item_add(request: AuthenticatedHttpRequest, draft_id: int) -> HttpResponse:
     form = AddPaperForm(request.POST)
     arxiv_id = form.data.get("arxiv_id", "").strip()
     paper = Paper.objects.filter(arxiv_id=arxiv_id).first()
@@ -256,9 +264,28 @@ def item_add(request: HttpRequest, draft_id: int) -> HttpResponse:
     )
 
 
+@require_POST
+@editor_required()
+def item_add_freeform(request: AuthenticatedHttpRequest, draft_id: int) -> HttpResponse:
+    get_object_or_404(Draft, pk=draft_id)
+    form = FreeformItemForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, "A free-form item needs a heading and a text.")
+        return redirect("draft_edit", draft_id)
+    data = form.cleaned_data
+    return _structural(
+        request,
+        draft_id,
+        lambda version: editing.item_add_freeform(
+            draft_id=draft_id, expected_version=version, heading=data["heading"],
+            body_md=data["body"], position=data["position"], user=request.user,
+        ),
+    )  # fmt: skip
+
+
 @require_GET
 @editor_required()
-def paper_search(request: HttpRequest, draft_id: int) -> HttpResponse:
+def paper_search(request: AuthenticatedHttpRequest, draft_id: int) -> HttpResponse:
     draft = get_object_or_404(Draft, pk=draft_id)
     query = request.GET.get("q", "").strip()[:200]
     hits, error = [], ""
@@ -276,7 +303,7 @@ def paper_search(request: HttpRequest, draft_id: int) -> HttpResponse:
 
 @require_POST
 @editor_required("writing.publish_draft")
-def draft_publish(request: HttpRequest, draft_id: int) -> HttpResponse:
+def draft_publish(request: AuthenticatedHttpRequest, draft_id: int) -> HttpResponse:
     get_object_or_404(Draft, pk=draft_id)
     try:
         log = publishing.draft_publish(draft_id=draft_id, user=request.user)
@@ -290,7 +317,7 @@ def draft_publish(request: HttpRequest, draft_id: int) -> HttpResponse:
 
 @require_POST
 @editor_required("writing.publish_draft")
-def draft_schedule(request: HttpRequest, draft_id: int) -> HttpResponse:
+def draft_schedule(request: AuthenticatedHttpRequest, draft_id: int) -> HttpResponse:
     get_object_or_404(Draft, pk=draft_id)
     form = ScheduleForm(request.POST)
     if not form.is_valid():

@@ -53,7 +53,7 @@ class HttpClient:
     def __post_init__(self) -> None:
         self.session.headers.setdefault("User-Agent", USER_AGENT)
 
-    def get(self, url: str, *, params: Mapping[str, object] | None = None) -> bytes:
+    def get(self, url: str, *, params: Mapping[str, str | int] | None = None) -> bytes:
         """GET ``url`` and return the body; retry transient failures, raise FetchError."""
         last_error = ""
         status: int | None = None
@@ -96,7 +96,7 @@ class HttpClient:
         self._last_request_at = time.monotonic()
 
     def _backoff(self, attempt: int) -> float:
-        delay = min(self.backoff_max_s, self.backoff_base_s * 2 ** (attempt - 1))
+        delay = min(self.backoff_max_s, self.backoff_base_s * 2.0 ** (attempt - 1))
         return delay * random.uniform(0.8, 1.2)
 
 
@@ -120,7 +120,8 @@ def error_reason(body: bytes, *, limit: int = 300) -> str:
         except etree.XMLSyntaxError:
             root = None
         if root is not None:
-            summaries = root.xpath("//*[local-name()='summary' or local-name()='error']/text()")
+            found = root.xpath("//*[local-name()='summary' or local-name()='error']/text()")
+            summaries = [str(text) for text in found] if isinstance(found, list) else []
             return _squeeze(" ".join(summaries), limit) if summaries else ""
         return ""
     return _squeeze(text, limit)

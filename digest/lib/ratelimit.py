@@ -24,10 +24,15 @@ from typing import Any
 
 from django.conf import settings
 from django.db import connection
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponseBase
 from django.shortcuts import render
 
-View = Callable[..., HttpResponse]
+View = Callable[..., HttpResponseBase]
+
+
+class _CountedRequest(HttpRequest):
+    limited: bool  # set on views that answer over-limit requests themselves (block=False)
+
 
 TABLE = "mailing_ratelimitwindow"
 _RATE = re.compile(r"^\s*(?P<limit>\d+)\s*/\s*(?P<count>\d*)\s*(?P<unit>[smhd])\s*$")
@@ -90,7 +95,7 @@ def limit_posts_per_ip(
 
     def decorator(view: View) -> View:
         @functools.wraps(view)
-        def limited(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+        def limited(request: _CountedRequest, *args: Any, **kwargs: Any) -> HttpResponseBase:
             over = request.method == "POST" and not ratelimit_hit(
                 scope=scope,
                 key=client_ip(request),
@@ -98,7 +103,7 @@ def limit_posts_per_ip(
             )
             if over and block:
                 return render(request, "429.html", status=429)
-            request.limited = over  # type: ignore[attr-defined]
+            request.limited = over
             return view(request, *args, **kwargs)
 
         return limited

@@ -23,6 +23,7 @@ from django.utils.safestring import mark_safe
 from digest.lib.signing import token_make
 from mailing import selectors
 from mailing.models import Edition, Subscriber
+from mailing.personal import personal_part
 from mailing.picks import DayPool, day_pool_build, picks_choose
 
 
@@ -103,6 +104,7 @@ def delivery_message_id(*, edition: Edition, delivery_id: int) -> str:
 # Per-subscriber slots in an edition rendered once: plain ASCII with no character that
 # HTML escaping or quoted-printable encoding would change.
 PREFERENCES_SLOT = "@@digest-preferences-url@@"
+PERSONAL_SLOT = "@@digest-personal-part@@"  # the reader's own part (mailing.personal)
 UNSUBSCRIBE_SLOT = "@@digest-unsubscribe-url@@"
 _TEXT_SLOT = "@@digest-text-part@@"
 _HTML_SLOT = "@@digest-html-part@@"
@@ -172,6 +174,11 @@ class EditionRenderer:
         unsubscribe, headers = list_headers(subscriber=subscriber, list_name=self.edition.kind)
         preferences = preferences_url(subscriber=subscriber)
         text, html = body
+        if PERSONAL_SLOT in text:
+            day = self.edition.day or self.edition.created.date()
+            part = personal_part(email=subscriber.email, day=day)
+            text = text.replace(PERSONAL_SLOT, part.text if part else "")
+            html = html.replace(PERSONAL_SLOT, part.html if part else "")
         text = text.replace(PREFERENCES_SLOT, preferences).replace(UNSUBSCRIBE_SLOT, unsubscribe)
         html = html.replace(PREFERENCES_SLOT, escape(preferences)).replace(
             UNSUBSCRIBE_SLOT, escape(unsubscribe)
@@ -219,6 +226,7 @@ class EditionRenderer:
             "site_url": settings.SITE_URL,
             "preferences_url": PREFERENCES_SLOT,
             "unsubscribe_url": UNSUBSCRIBE_SLOT,
+            "personal_part": PERSONAL_SLOT,
         }
 
     def _body(

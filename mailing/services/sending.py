@@ -29,6 +29,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import date
 from email.utils import parseaddr
+from typing import Any
 
 from django.conf import settings
 from django.core.mail import get_connection
@@ -184,7 +185,7 @@ class _Batch:
     def mark(self, delivery_id: int, *, before: str, after: str, **fields: object) -> bool:
         sets = ", ".join(f"{name} = %s" for name in fields)
         condition = "status = %s" + (" AND claim_token = %s" if before == "claimed" else "")
-        params = [after, *fields.values(), delivery_id, before]
+        params: list[Any] = [after, *fields.values(), delivery_id, before]
         params += [self.token] if before == "claimed" else []
         with db_connection.cursor() as cursor:
             # Column names come from this module's calls, never from input.
@@ -193,7 +194,8 @@ class _Batch:
                 f"WHERE id = %s AND {condition}",
                 params,
             )
-            return cursor.rowcount == 1
+            updated: int = cursor.rowcount
+            return updated == 1
 
 
 def _claim_token(claim_key: str | None) -> uuid.UUID:
@@ -259,14 +261,18 @@ def _permanent(exc: smtplib.SMTPException) -> str | None:
     """The reason if the server refused for good (5xx), None if worth retrying."""
     if isinstance(exc, smtplib.SMTPRecipientsRefused):
         code, text = next(iter(exc.recipients.values()))
-        return f"{code} {text.decode(errors='replace')}" if code >= 500 else None
+        return f"{code} {_decoded(text)}" if code >= 500 else None
     if isinstance(exc, smtplib.SMTPResponseException) and exc.smtp_code >= 500:
-        return f"{exc.smtp_code} {exc.smtp_error.decode(errors='replace')}"
+        return f"{exc.smtp_code} {_decoded(exc.smtp_error)}"
     return None
 
 
-def _answer(code: int, text: bytes) -> NotAccepted:
-    return NotAccepted(f"{code} {text.decode(errors='replace')}", permanent=code >= 500)
+def _decoded(text: bytes | str) -> str:
+    return text.decode(errors="replace") if isinstance(text, bytes) else text
+
+
+def _answer(code: int, text: bytes | str) -> NotAccepted:
+    return NotAccepted(f"{code} {_decoded(text)}", permanent=code >= 500)
 
 
 class _Transport:
@@ -278,10 +284,14 @@ class _Transport:
 
     def send(self, outgoing: Outgoing) -> str:
         """Send; return the provider's message id (if any). Raises NotAccepted/OutcomeUnknown."""
-        data = self.renderer.mime(outgoing) if isinstance(self.backend, SMTPBackend) else None
+        if not isinstance(self.backend, SMTPBackend):
+            return self._send_django(outgoing)
+        data = self.renderer.mime(outgoing)
         if data is None:
             return self._send_django(outgoing)
         smtp = self.backend.connection
+        if smtp is None:  # the batch opens it before the first send; nothing was sent
+            raise NotAccepted("the SMTP connection is not open", permanent=False)
         try:
             smtp.ehlo_or_helo_if_needed()
             code, text = smtp.mail(self.envelope_from)

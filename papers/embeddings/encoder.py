@@ -13,6 +13,7 @@ import logging
 import os
 import threading
 from collections import OrderedDict
+from collections.abc import Callable
 from contextlib import AbstractContextManager, nullcontext
 from pathlib import Path
 from typing import Any, Protocol
@@ -41,6 +42,10 @@ class EmbeddingError(Exception):
     """The model could not be loaded, or gives vectors of the wrong size."""
 
 
+class EmbeddingStopped(Exception):
+    """Encoding stopped between two model batches because the worker is shutting down."""
+
+
 class QueryEncoder(Protocol):
     def encode(self, texts: list[str]) -> np.ndarray: ...
 
@@ -51,15 +56,38 @@ class TorchEncoder:
         self.batch_size = batch_size
         self.precision = precision  # "fp32" or "bf16", as resolved by encoding_precision
 
-    def encode(self, texts: list[str]) -> np.ndarray:
+    def encode(
+        self, texts: list[str], *, should_stop: Callable[[], bool] | None = None
+    ) -> np.ndarray:
+        """Vectors for ``texts``; ``should_stop`` is asked before each model batch.
+
+        With it, the texts are length-sorted here (longest first, as sentence-transformers
+        sorts them) and encoded one model batch at a time, so the same batches are formed
+        and a stop request waits for one batch, not the whole window.
+        """
+        if should_stop is None:
+            return self._encode(texts)
+        order = sorted(range(len(texts)), key=lambda i: -len(texts[i]))
+        vectors: list[np.ndarray] = []
+        for start in range(0, len(order), self.batch_size):
+            if should_stop():
+                raise EmbeddingStopped
+            vectors.append(self._encode([texts[i] for i in order[start : start + self.batch_size]]))
+        stacked = np.concatenate(vectors)
+        result = np.empty_like(stacked)
+        result[order] = stacked
+        return result
+
+    def _encode(self, texts: list[str]) -> np.ndarray:
         with self._autocast():
-            return self.model.encode(
+            vectors: np.ndarray = self.model.encode(
                 texts,
                 batch_size=self.batch_size,
                 normalize_embeddings=True,
                 convert_to_numpy=True,
                 show_progress_bar=False,
             )
+        return vectors
 
     def _autocast(self) -> AbstractContextManager[Any]:
         if self.precision != "bf16":
@@ -84,11 +112,16 @@ def encoding_precision(*, setting: str, device: str) -> str:
     return "bf16" if any(getattr(torch.cpu, check, bool)() for check in native) else "fp32"
 
 
-def encode_documents(texts: list[str]) -> np.ndarray:
-    """Unit-length float32 vectors, one row per text, in order."""
+def encode_documents(
+    texts: list[str], *, should_stop: Callable[[], bool] | None = None
+) -> np.ndarray:
+    """Unit-length float32 vectors, one row per text, in order.
+
+    Raises ``EmbeddingStopped`` when ``should_stop`` answers True between model batches.
+    """
     if not texts:
         return np.zeros((0, settings.EMBEDDING_DIMENSIONS), dtype=np.float32)
-    return _checked(document_encoder().encode(texts))
+    return _checked(document_encoder().encode(texts, should_stop=should_stop))
 
 
 def encode_query(text: str) -> np.ndarray:
@@ -99,13 +132,13 @@ def encode_query(text: str) -> np.ndarray:
         if vector is not None:
             _query_vectors.move_to_end(key)
             return vector
-    vector = _checked(query_encoder().encode([key[1]]))[0]
-    vector.setflags(write=False)  # shared by every later search for the same words
+    encoded: np.ndarray = _checked(query_encoder().encode([key[1]]))[0]
+    encoded.setflags(write=False)  # shared by every later search for the same words
     with _lock:
-        _query_vectors[key] = vector
+        _query_vectors[key] = encoded
         while len(_query_vectors) > QUERY_VECTOR_CACHE_SIZE:
             _query_vectors.popitem(last=False)
-    return vector
+    return encoded
 
 
 def clear_query_vector_cache() -> None:
@@ -147,10 +180,8 @@ def query_encoder() -> QueryEncoder:
 
 def share_cores_among(*, processes: int) -> None:
     """Tell this process that ``processes`` processes on this machine (a Celery prefork
-    pool) may encode at once, so that torch takes its share of the cores, not all of them.
-
-    Measured here (2 cores, 200 abstracts): two processes of two threads each encode
-    16-19 documents per second, two of one thread 23-25.
+    pool) may encode at once, so that torch takes its share of the cores, not all of them:
+    processes whose threads outnumber the cores slow each other down (docs/measurements.md).
     """
     global _processes_sharing_cores
     _processes_sharing_cores = max(1, processes)
@@ -159,8 +190,9 @@ def share_cores_among(*, processes: int) -> None:
 def torch_threads() -> int:
     """Torch CPU threads for this process: EMBEDDING_TORCH_THREADS, else this process's share
     of the cores when it shares them (``share_cores_among``), else 0 (torch's default)."""
-    if settings.EMBEDDING_TORCH_THREADS > 0:
-        return settings.EMBEDDING_TORCH_THREADS
+    configured: int = settings.EMBEDDING_TORCH_THREADS
+    if configured > 0:
+        return configured
     if _processes_sharing_cores == 1:
         return 0
     return max(1, _usable_cores() // _processes_sharing_cores)

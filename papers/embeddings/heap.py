@@ -3,11 +3,10 @@
 glibc serves an allocation above its mmap threshold (32 MiB at most under its dynamic
 rule) with fresh pages from ``mmap`` and unmaps them on free. A batch's activations are
 larger than that (32 abstracts x 256 tokens x 1,536 floats is 50 MiB), so every layer of
-every batch faults its buffers in again and the kernel zeroes them. Measured on 200 real
-abstracts (benchmarks/embed_throughput.py): about a million minor page faults and 3 s of
-kernel time per pass, about a fifth of the throughput. Raising the mmap and trim thresholds
-makes glibc reuse those pages; the cost is that the process keeps its peak heap (a few
-hundred MiB for the default batch) instead of returning it between batches.
+every batch faults its buffers in again and the kernel zeroes them, a large share of the
+encoding time (docs/measurements.md). Raising the mmap and trim thresholds makes glibc
+reuse those pages; the cost is that the process keeps its peak heap (a few hundred MiB
+for the default batch) instead of returning it between batches.
 """
 
 from __future__ import annotations

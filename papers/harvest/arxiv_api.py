@@ -179,7 +179,8 @@ def window_search(*, categories: list[str], date_from: date, date_until: date) -
 def query_url(*, search: arxiv.Search, start: int, max_results: int) -> str:
     """The request URL for one page of ``search``, as ``arxiv.Client`` would form it."""
     args = search._url_args() | {"start": str(start), "max_results": str(max_results)}
-    return arxiv.Client.query_url_format.format(urlencode(args))
+    url: str = arxiv.Client.query_url_format.format(urlencode(args))
+    return url
 
 
 def _get(client: HttpClient, url: str) -> bytes:

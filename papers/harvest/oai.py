@@ -197,7 +197,7 @@ def _page(listing: OaiListPage, *, last_datestamp: str) -> Page:
     )
 
 
-class _PoliteSickle(Sickle):
+class _PoliteSickle(Sickle):  # type: ignore[misc]  # sickle ships no type information
     """Sickle with paced requests, an injectable sleep, backoff and a well-formedness check."""
 
     def __init__(

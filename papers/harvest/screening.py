@@ -15,7 +15,7 @@ from functools import cache
 from typing import Any, TypeVar
 
 from django.db import connection
-from django.db.models import Field
+from django.db.models import Field, Model
 
 from papers.harvest.records import ArxivRecord, TrendingRecord, VersionRecord
 from papers.models import Paper, PaperVersion, TrendingSignal
@@ -26,7 +26,7 @@ _LONE_SURROGATE = re.compile("[\ud800-\udfff]")
 _REPLACEMENT = "\ufffd"
 
 # Integer fields of each record type, and the column each one is stored in.
-_INTEGER_COLUMNS: dict[type, dict[str, tuple[type, str]]] = {
+_INTEGER_COLUMNS: dict[type, dict[str, tuple[type[Model], str]]] = {
     ArxivRecord: {"version": (Paper, "version")},
     VersionRecord: {"version": (PaperVersion, "version")},
     TrendingRecord: {
@@ -87,7 +87,9 @@ def _nested_records(record: object) -> list[object]:
 
 
 @cache
-def _column_range(model: type, column: str) -> tuple[int, int]:
-    field: Field[Any, Any] = model._meta.get_field(column)  # type: ignore[attr-defined]
+def _column_range(model: type[Model], column: str) -> tuple[int, int]:
+    field = model._meta.get_field(column)
+    if not isinstance(field, Field):
+        raise TypeError(f"{model.__name__}.{column} is not a column")
     low, high = connection.ops.integer_field_range(field.get_internal_type())
     return int(low), int(high)

@@ -36,14 +36,17 @@ def papers_embed(
     paper_ids: list[int] | None = None,
     only_missing: bool = True,
     batch_size: int | None = None,
-    on_batch: Callable[[int], None] | None = None,
+    on_batch: Callable[[int], object] | None = None,
+    should_stop: Callable[[], bool] | None = None,
 ) -> EmbedCounts:
     """Embed papers lacking a current vector (all selected ones if not ``only_missing``).
 
     Walks papers by id, ``batch_size`` (default EMBEDDING_WINDOW) at a time: each batch
     is encoded in one call, which sorts it by length so that model batches pad little,
     and written in one short transaction (an upsert on paper_id), so an interrupted run
-    resumes where it stopped; a second run embeds nothing.
+    resumes where it stopped; a second run embeds nothing. ``should_stop`` is asked between
+    model batches: when it answers True the window being encoded is dropped unwritten and
+    ``EmbeddingStopped`` is raised (every written window is complete).
     """
     size = batch_size or settings.EMBEDDING_WINDOW
     pending = papers_needing_embedding(
@@ -51,7 +54,7 @@ def papers_embed(
     )
     counts, last_id = EmbedCounts(), 0
     while batch := list(pending.filter(pk__gt=last_id)[:size]):
-        _embed_batch(batch)
+        _embed_batch(batch, should_stop=should_stop)
         counts.embedded += len(batch)
         counts.batches += 1
         last_id = batch[-1].pk
@@ -60,9 +63,10 @@ def papers_embed(
     return counts
 
 
-def _embed_batch(papers: list[Paper]) -> None:
+def _embed_batch(papers: list[Paper], *, should_stop: Callable[[], bool] | None) -> None:
     texts = [embedding_text(title=p.title_text, abstract=p.abstract_text) for p in papers]
-    vectors = encode_documents(texts)  # outside the transaction: encoding takes seconds
+    # Outside the transaction: encoding takes seconds.
+    vectors = encode_documents(texts, should_stop=should_stop)
     now, model_name = timezone.now(), settings.EMBEDDING_MODEL
     rows = [
         PaperEmbedding(

@@ -45,5 +45,9 @@ def record_quarantine(
 
 
 def _payload(record: object) -> str:
-    data = dataclasses.asdict(record) if dataclasses.is_dataclass(record) else record  # type: ignore[arg-type]
+    data = (
+        dataclasses.asdict(record)
+        if dataclasses.is_dataclass(record) and not isinstance(record, type)
+        else record
+    )
     return json.dumps(data, ensure_ascii=True, indent=1, sort_keys=True, default=str)

@@ -9,7 +9,6 @@ anywhere leaves the previous result in place.
 from __future__ import annotations
 
 import logging
-import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import date, timedelta
@@ -32,6 +31,7 @@ from papers.topics.clustering import (
 from papers.topics.labels import ctfidf_keywords, keyword_label
 from papers.topics.linking import centroid, link_centroids
 from papers.topics.selectors import TOPIC_CHOICES_CACHE_KEY
+from papers.weeks import week_label, week_start_of
 
 logger = logging.getLogger(__name__)
 
@@ -69,29 +69,6 @@ class WeekPlan:
     paper_count: int
     topics: list[TopicPlan]
     note: str = ""
-
-
-def week_start_of(day: date) -> date:
-    """The Monday of ``day``'s ISO week."""
-    return day - timedelta(days=day.weekday())
-
-
-def week_parse(value: str) -> date:
-    """``"2026-W23"`` (ISO week) or any ISO date -> the Monday of that week."""
-    if match := re.fullmatch(r"(\d{4})-?W(\d{1,2})", value.strip(), flags=re.IGNORECASE):
-        try:
-            return date.fromisocalendar(int(match[1]), int(match[2]), 1)
-        except ValueError as exc:
-            raise TopicsError(f"no such ISO week: {value!r}") from exc
-    try:
-        return week_start_of(date.fromisoformat(value.strip()))
-    except ValueError as exc:
-        raise TopicsError(f"expected a week like 2026-W23 or a date, not {value!r}") from exc
-
-
-def week_label(week_start: date) -> str:
-    year, week, _ = week_start.isocalendar()
-    return f"{year}-W{week:02d}"
 
 
 def topics_compute(

@@ -223,3 +223,21 @@ def topic_choices(*, include: list[int] | None = None) -> list[tuple[str, str]]:
         (str(t.pk), f"{t.display_label} (week of {t.week.week_start:%-d %b %Y})") for t in extra
     ]
     return [*latest, *older]
+
+
+def weeks_without_topics() -> list[date]:
+    """Mondays of the weeks that have announced papers but no stored topics, oldest first."""
+    from papers.weeks import week_start_of
+
+    days = Paper.objects.filter(announced_on__isnull=False).values_list("announced_on", flat=True)
+    weeks = {week_start_of(day) for day in days.distinct()}
+    done = set(TopicWeek.objects.values_list("week_start", flat=True))
+    return sorted(weeks - done)
+
+
+def latest_announced_week() -> date | None:
+    """The Monday of the newest week with announced papers (what a hint should name)."""
+    from papers.weeks import week_start_of
+
+    newest = Paper.objects.filter(announced_on__isnull=False).order_by("-announced_on").first()
+    return week_start_of(newest.announced_on) if newest and newest.announced_on else None

@@ -76,7 +76,7 @@ def test_an_editor_edits_a_draft_with_a_live_preview_then_publishes_it(
         return page.locator("table.drafts tbody").inner_text()
 
     listed = browser.run(open_the_drafts_list)
-    assert "AI Research Roundup 26.06.12" in listed and "2026-06-08" in listed
+    assert draft.title in listed and "2026-06-08" in listed
     browser.screenshot(f"{color_scheme}-drafts", full_page=True)
     browser.assert_accessible(f"drafts list ({color_scheme})")
 
@@ -95,7 +95,7 @@ def test_an_editor_edits_a_draft_with_a_live_preview_then_publishes_it(
         section = page.locator(f"#section-{item_id}")
         original = section.input_value()
         preview = page.locator(f"#preview-{item_id}")
-        assert preview.locator("em", has_text="Extractive summary").count() == 1  # rendered
+        assert preview.locator("em", has_text="Extractive summary").count() == 0  # editors only
         page.evaluate("window.notReloaded = true")
         section.fill(EDITED + "\n\n" + original)  # keeps the section's arXiv link
         page.locator("#id_intro").fill(INTRO)  # the index and the feed show the intro

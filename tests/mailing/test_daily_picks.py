@@ -13,8 +13,9 @@ from pytest_django.fixtures import Settings
 from mailing.coverage import digest_coverage, profiles_every_category
 from mailing.picks import DayPool, day_pool_build, picks_choose
 from papers.models import Paper, PaperEmbedding, TrendingSignal
-from papers.services.topics import TopicPlan, WeekPlan, topics_store, week_start_of
+from papers.services.topics import TopicPlan, WeekPlan, topics_store
 from papers.trending import trending_ranking
+from papers.weeks import week_start_of
 from tests.papers.factories import PaperFactory
 
 pytestmark = pytest.mark.django_db

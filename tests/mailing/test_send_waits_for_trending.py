@@ -77,6 +77,6 @@ def test_in_a_worker_the_send_waits_then_goes_out_once_the_harvest_is_in(
         time.sleep(3)  # three polls: no harvest yet, so nothing
         assert not Edition.objects.exists() and mailbox.messages == []
         _harvested(today)
-        (digest,) = mailbox.wait_for(1, timeout=30)
+        (digest,) = mailbox.wait_for(1)
     assert digest["To"] == "reader@example.org"
     assert Edition.objects.get().day == today

@@ -260,3 +260,26 @@ def test_other_forms_still_require_csrf() -> None:
 def test_services_normalize_the_domain_but_keep_the_mailbox() -> None:
     assert subscriptions.normalize_email("  Ada.L@Example.COM ") == "Ada.L@example.com"
     assert mail.sender_domain()
+
+
+def test_the_subscribe_page_is_a_page_with_the_form_that_posts_where_the_footer_s_does(
+    client: Client,
+) -> None:
+    response = client.get(reverse("subscribe"))
+
+    assert response.status_code == 200
+    page = response.content.decode()
+    assert "<h1>Email subscription</h1>" in page
+    assert page.count('name="email"') == 1  # the page's form; the footer's is left out
+    assert f'action="{reverse("subscribe")}"' in page and "csrfmiddlewaretoken" in page
+    assert 'name="daily_digest"' in page and 'name="weekly_log"' in page
+    assert Subscriber.objects.count() == 0
+
+
+def test_a_plain_form_posted_from_the_subscribe_page_subscribes(client: Client) -> None:
+    data = {"email": "page@example.org", "daily_digest": "on"}
+    response = client.post(reverse("subscribe"), data)
+
+    assert response.status_code == 200
+    assert "a message is on its way" in response.content.decode()
+    assert Subscriber.objects.get().email == "page@example.org"

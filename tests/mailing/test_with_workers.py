@@ -12,6 +12,7 @@ from django.urls import reverse
 from mailing.models import Subscriber
 from mailing.tasks import send_daily_digest
 from tests.helpers.celery_worker import CeleryWorker
+from tests.helpers.waiting import BACKGROUND_CEILING_S
 from tests.mailing.conftest import Mailbox
 from tests.mailing.mail_helpers import links, parts, site_path, unsubscribe_targets
 from tests.papers.factories import PaperFactory
@@ -27,7 +28,7 @@ def papers_of_the_day() -> None:
         PaperFactory(title_text=f"Announced paper {n}", announced_on=DAY, categories=["cs.CL"])
 
 
-def wait_until(predicate, timeout: float = 30) -> None:  # type: ignore[no-untyped-def]
+def wait_until(predicate, timeout: float = BACKGROUND_CEILING_S) -> None:  # type: ignore[no-untyped-def]
     deadline = time.monotonic() + timeout
     while not predicate():
         assert time.monotonic() < deadline, "timed out"
@@ -42,13 +43,13 @@ def test_confirm_receive_unsubscribe(
     (confirmation,) = mailbox.wait_for(1)
     assert confirmation["To"] == "flow@example.org"
 
-    send_daily_digest.delay(DAY.isoformat()).get(timeout=30)
+    send_daily_digest.delay(DAY.isoformat()).get(timeout=BACKGROUND_CEILING_S)
     time.sleep(0.5)
     assert len(mailbox.messages) == 1  # nothing before confirmation
 
     confirm = next(url for url in links(confirmation) if "/confirm/" in url)
     assert client.post(site_path(confirm)).status_code == 200
-    send_daily_digest.delay(DAY.isoformat()).get(timeout=30)
+    send_daily_digest.delay(DAY.isoformat()).get(timeout=BACKGROUND_CEILING_S)
     digest = mailbox.wait_for(2)[1]
     assert digest["Subject"] == "Trending papers, Wed 3 Jun 2026"
     assert digest["List-Unsubscribe-Post"] == "List-Unsubscribe=One-Click"
@@ -62,6 +63,6 @@ def test_confirm_receive_unsubscribe(
                               content_type="application/x-www-form-urlencoded")  # fmt: skip
     assert response.status_code == 200
     assert Subscriber.objects.get(email="flow@example.org").daily_digest is False
-    send_daily_digest.delay(DAY.isoformat()).get(timeout=30)
+    send_daily_digest.delay(DAY.isoformat()).get(timeout=BACKGROUND_CEILING_S)
     time.sleep(0.5)
     assert len(mailbox.messages) == 2  # the re-run sends nothing more

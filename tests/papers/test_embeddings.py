@@ -12,6 +12,7 @@ from itertools import islice
 
 import numpy as np
 import pytest
+from celery.result import AsyncResult
 from django.conf import settings
 from django.core.management import call_command
 from django.test import override_settings
@@ -37,6 +38,7 @@ from papers.services import papers_upsert
 from papers.services.embeddings import embedding_text, papers_embed
 from papers.tasks import embed_papers
 from tests.helpers.celery_worker import CeleryWorker
+from tests.helpers.waiting import BACKGROUND_CEILING_S
 
 SAMPLE_DAY = date(2026, 6, 2)
 SAMPLE_PAPERS = 12
@@ -274,9 +276,12 @@ def test_the_embed_task_embeds_papers_on_a_real_worker(
     papers: list[Paper], celery_worker_process: object
 ) -> None:
     ids = [paper.pk for paper in papers[:3]]
-    assert embed_papers.delay(paper_ids=ids).get(timeout=180) == {"embedded": 3, "batches": 1}
+    assert embed_papers.delay(paper_ids=ids).get(timeout=BACKGROUND_CEILING_S) == {
+        "embedded": 3,
+        "batches": 1,
+    }
     assert set(PaperEmbedding.objects.values_list("paper_id", flat=True)) == set(ids)
-    assert embed_papers.delay().get(timeout=120)["embedded"] == SAMPLE_PAPERS - 3
+    assert embed_papers.delay().get(timeout=BACKGROUND_CEILING_S)["embedded"] == SAMPLE_PAPERS - 3
     assert _needing() == 0
 
 
@@ -297,15 +302,12 @@ def test_the_backlog_comes_in_chunks_of_the_papers_still_lacking_a_vector(
 def test_the_backlog_is_fanned_out_as_one_embed_task_per_chunk(
     papers: list[Paper], celery_worker_process: object
 ) -> None:
-    import time
-
     from papers.tasks import queue_embeddings
 
     with override_settings(EMBEDDING_TASK_CHUNK=5):
-        assert queue_embeddings() == 3  # 12 papers: 5 + 5 + 2, embedded by the worker
-    deadline = time.monotonic() + 180
-    while _needing() and time.monotonic() < deadline:
-        time.sleep(0.5)
+        chunk_tasks = queue_embeddings()  # 12 papers: 5 + 5 + 2, embedded by the worker
+    results = [AsyncResult(task_id).get(timeout=BACKGROUND_CEILING_S) for task_id in chunk_tasks]
+    assert [r["embedded"] for r in results] == [5, 5, 2]
     assert _needing() == 0
     assert PaperEmbedding.objects.count() == SAMPLE_PAPERS
 
@@ -369,7 +371,37 @@ def test_each_process_of_a_prefork_worker_takes_its_share_of_the_cores(
     papers: list[Paper],
 ) -> None:
     with CeleryWorker(queues=("embed",), concurrency=2) as worker:
-        assert embed_papers.delay(paper_ids=[papers[0].pk]).get(timeout=180)["embedded"] == 1
+        assert (
+            embed_papers.delay(paper_ids=[papers[0].pk]).get(timeout=BACKGROUND_CEILING_S)[
+                "embedded"
+            ]
+            == 1
+        )
         log = worker.log_path.read_text()
     share = max(1, len(os.sched_getaffinity(0)) // 2)
     assert f"embedding model all-MiniLM-L6-v2 loaded on cpu ({share} torch threads)" in log
+
+
+def test_encoding_that_may_be_stopped_gives_the_same_vectors_in_the_same_order() -> None:
+    texts = ["a short one", "a much longer text about graph neural networks " * 5, "mid size"]
+    plain = encode_documents(texts)
+    with override_settings(EMBEDDING_BATCH_SIZE=1):  # one model batch per text
+        checked = encode_documents(texts, should_stop=lambda: False)
+    # Padding differs between the batchings (and bf16 where the CPU has it): near, not equal.
+    similarity = checked @ plain.T
+    assert similarity.diagonal().min() > 0.999
+    assert list(similarity.argmax(axis=1)) == [0, 1, 2]  # each text kept its row
+
+
+def test_a_stop_request_ends_encoding_between_model_batches() -> None:
+    from papers.embeddings.encoder import EmbeddingStopped
+
+    asked: list[int] = []
+
+    def stop_after_one() -> bool:
+        asked.append(1)
+        return len(asked) > 1
+
+    with override_settings(EMBEDDING_BATCH_SIZE=1), pytest.raises(EmbeddingStopped):
+        encode_documents(["first", "second", "third"], should_stop=stop_after_one)
+    assert len(asked) == 2  # the first batch ran, the second was refused

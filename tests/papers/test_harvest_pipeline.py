@@ -14,6 +14,7 @@ from papers.models import AnnouncementDay, HarvestRun, Paper, TrendingSignal
 from papers.tasks import harvest_hf
 from tests.helpers.celery_worker import CeleryWorker
 from tests.helpers.recorded_server import recorded_server
+from tests.helpers.waiting import BACKGROUND_CEILING_S
 
 HF_FIXTURE = (
     Path(__file__).parent.parent / "fixtures/hf_daily_papers/hf_daily_papers_2026-06-12.json"
@@ -101,8 +102,8 @@ def test_the_hf_task_runs_in_a_worker_and_a_repeated_message_adds_nothing() -> N
     with recorded_server(routes) as (base_url, requested):
         env = {"HF_API_URL": f"{base_url}/api/daily_papers"}
         with CeleryWorker(queues=("harvest",), **env):
-            first = harvest_hf.delay({"date": "2026-06-12"}).get(timeout=60)
-            second = harvest_hf.delay({"date": "2026-06-12"}).get(timeout=60)
+            first = harvest_hf.delay({"date": "2026-06-12"}).get(timeout=BACKGROUND_CEILING_S)
+            second = harvest_hf.delay({"date": "2026-06-12"}).get(timeout=BACKGROUND_CEILING_S)
     assert len(requested) == 2
     assert TrendingSignal.objects.filter(day="2026-06-12").count() == 30
     runs = HarvestRun.objects.in_bulk([first, second])
@@ -121,4 +122,9 @@ def test_the_daily_pipeline_runs_harvests_then_indexing_then_embedding() -> None
     assert [t.task for t in daily_pipeline().tasks[3:]] == [
         "search.tasks.bm25_index",
         "papers.tasks.queue_embeddings",
+    ]
+    then = daily_pipeline().tasks[-1].kwargs["then"]
+    assert [t["task"] for t in then["kwargs"]["tasks"]] == [
+        "papers.tasks.topics_for_new_weeks",
+        "writing.tasks.draft_first_week",
     ]

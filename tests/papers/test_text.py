@@ -61,12 +61,12 @@ def test_sentences_split_at_full_stops_but_not_after_abbreviations() -> None:
 def test_the_card_summary_the_email_line_and_the_drafts_cut_sentences_alike() -> None:
     from mailing.selectors import one_line
     from reader.cards import card_summary
-    from writing.services.drafting import extractive_note
+    from writing.extractive import abstract_sentences
 
     abstract = "We beat e.g. BERT by 2.5 points!\nIt is fast. See Fig. 2 too."
     assert first_sentence(abstract) == "We beat e.g. BERT by 2.5 points!"
     assert card_summary(abstract) == one_line(abstract) == "We beat e.g. BERT by 2.5 points!"
-    assert extractive_note(abstract=abstract).startswith("We beat e.g. BERT by 2.5 points!")
+    assert abstract_sentences(abstract)[0].text == "We beat e.g. BERT by 2.5 points!"
 
 
 def test_card_summaries_and_email_lines_render_latex_from_hugging_face_summaries() -> None:

@@ -19,16 +19,11 @@ from papers.models import Paper, PaperEmbedding, Topic, TopicPaper, TopicWeek
 from papers.services import topics as topics_service
 from papers.services.embeddings import embedding_text, embedding_text_hash
 from papers.services.papers import papers_upsert
-from papers.services.topics import (
-    MIN_PAPERS_TO_CLUSTER,
-    TopicsError,
-    topics_compute,
-    week_label,
-    week_parse,
-)
+from papers.services.topics import MIN_PAPERS_TO_CLUSTER, topics_compute
 from papers.text import latex_to_text
 from papers.topics.labels import ctfidf_keywords
 from papers.topics.linking import link_centroids
+from papers.weeks import week_label
 
 pytestmark = pytest.mark.django_db
 
@@ -230,18 +225,3 @@ def test_the_topics_task_defaults_to_the_week_of_yesterday(sample: list) -> None
     }
     beat = settings.CELERY_BEAT_SCHEDULE["compute-topics"]
     assert beat["task"] == compute_topics.name == "papers.tasks.compute_topics"
-
-
-@pytest.mark.parametrize(
-    ("text", "monday"),
-    [("2026-W23", date(2026, 6, 1)), ("2026w01", date(2025, 12, 29)), ("2026-06-04", WEEK)],
-)
-def test_weeks_are_read_as_iso_weeks_or_dates(text: str, monday: date) -> None:
-    assert week_parse(text) == monday
-
-
-def test_a_malformed_week_is_refused_with_a_clear_error() -> None:
-    with pytest.raises(TopicsError, match="2026-W23"):
-        week_parse("last week")
-    with pytest.raises(TopicsError, match="no such ISO week"):
-        week_parse("2026-W60")

@@ -46,6 +46,25 @@ def test_the_stylesheet_has_light_and_dark_themes() -> None:
     assert "prefers-color-scheme: dark" in css and ':root[data-theme="dark"]' in css
 
 
+def test_favicon_ico_is_never_a_404(client: Client) -> None:
+    from django.contrib.staticfiles import finders
+
+    response = client.get("/favicon.ico")
+
+    assert response.status_code == 301 and "max-age=86400" in response["Cache-Control"]
+    assert response["Location"] == "/static/favicon.ico"
+    icon = Path(finders.find("favicon.ico")).read_bytes()
+    assert icon[:4] == b"\x00\x00\x01\x00" and icon[6:8] == bytes([32, 32])  # a 32x32 ICO
+
+
+@pytest.mark.django_db
+def test_every_page_names_its_icon(client: Client) -> None:
+    html = client.get("/").content.decode()
+
+    assert '<link rel="icon" href="/static/favicon.svg" type="image/svg+xml">' in html
+    assert '<link rel="icon" href="/static/favicon.ico" sizes="32x32">' in html
+
+
 @pytest.mark.django_db
 def test_collectstatic_builds_versioned_files_with_production_settings(tmp_path: Path) -> None:
     from tests.helpers.celery_worker import test_database_url

@@ -156,9 +156,9 @@ def faithful_answer(prompt: str) -> str:
         abstract = prompt.split("Abstract: ", 1)[1].split("\n\n", 1)[0]
         sentences = abstract.split(". ")
         return ". ".join(sentences[:3]).rstrip(".") + "."
-    if "plain-spoken" in prompt:
+    if "plain-spoken" in prompt:  # a note adds what the section (its first three) did not say
         abstract = prompt.split("Abstract: ", 1)[1].split("\n\n", 1)[0]
-        return abstract.split(". ")[0] + "."
+        return abstract.split(". ")[-1].rstrip(".") + "."
     if "introduction" in prompt:
         return "This week is about scaling: experts, context and datastores all grow."
     return "Researchers focused on scaling experts, retrieval and context this week."

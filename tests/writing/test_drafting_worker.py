@@ -10,13 +10,14 @@ from django.test import Client
 
 from papers.models import Paper
 from tests.helpers.celery_worker import CeleryWorker
+from tests.helpers.waiting import BACKGROUND_CEILING_S
 from tests.writing.conftest import WEEK
 from writing.models import Draft, DraftItem
 
 pytestmark = pytest.mark.celery_worker
 
 
-def _wait_until_written(draft_id: int, timeout: float = 90) -> Draft:
+def _wait_until_written(draft_id: int, timeout: float = BACKGROUND_CEILING_S) -> Draft:
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         draft = Draft.objects.get(pk=draft_id)

@@ -134,9 +134,7 @@ def test_two_editors_saving_the_same_version_the_second_sees_the_first_edit(
 
 def test_changing_the_theme_changes_the_automatic_title(draft: Draft, editor: User) -> None:
     _post(_as(editor), f"/editor/drafts/{draft.pk}/", _form(draft, theme="Million-scale models"))
-    assert Draft.objects.get(pk=draft.pk).title == (
-        "AI Research Roundup 26.06.12 - Million-scale models"
-    )
+    assert Draft.objects.get(pk=draft.pk).title == ("Million-scale models")
 
 
 def test_reorder_remove_and_add_papers(
@@ -246,7 +244,7 @@ def test_publishing_from_the_editor_is_blocked_by_flags_until_acknowledged(
     response = _post(client, f"/editor/drafts/{draft.pk}/publish/", {})
     assert response.status_code == 302 and not ResearchLog.objects.exists()
     page = client.get(f"/editor/drafts/{draft.pk}/").content.decode()
-    assert "Not published: unverified facts in the section on" in page
+    assert "Not published: unresolved findings in the section on" in page
 
     draft.refresh_from_db()
     _post(client, f"/editor/drafts/{draft.pk}/", _form(draft, acknowledge="on"))
@@ -271,9 +269,7 @@ def test_an_editor_requests_a_draft_and_the_task_is_queued(
 
 def test_the_drafts_list_and_a_published_draft_show_their_state(draft: Draft, editor: User) -> None:
     client = _as(editor)
-    assert "AI Research Roundup 26.06.12 - Scaling and Experts" in (
-        client.get("/editor/drafts/").content.decode()
-    )
+    assert "Retrieval and Scaling" in (client.get("/editor/drafts/").content.decode())
     _post(client, f"/editor/drafts/{draft.pk}/publish/", {})
     log = ResearchLog.objects.get()
     listing = client.get("/editor/drafts/").content.decode()

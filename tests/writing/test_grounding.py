@@ -91,6 +91,6 @@ def test_an_invented_fact_from_the_model_is_flagged_inline_and_blocks_publishing
         ("number", "42.7"),
     ]
     assert item.is_blocked
-    with pytest.raises(PublishBlocked, match="unverified facts in the section on"):
+    with pytest.raises(PublishBlocked, match="unresolved findings in the section on"):
         draft_publish(draft_id=draft.pk)
     assert draft.items.get(pk=item.pk).origin == DraftItem.Origin.LLM

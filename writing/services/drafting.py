@@ -6,7 +6,8 @@ per part, and grounds each. Both are idempotent: a second run for the same week 
 same draft, writes only what is missing and never touches what an editor wrote.
 
 With no model (``llm_client()`` is None), a failed call or a spent token budget, a part
-is written extractively, from the abstract's own sentences, and labelled so.
+is written extractively (``writing.extractive``: the abstract's own sentences chosen by
+role); the item's ``origin`` records it for editors, and no label enters the text.
 """
 
 from __future__ import annotations
@@ -16,21 +17,20 @@ import math
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from datetime import date, timedelta
+from datetime import date
 
 from django.conf import settings
 from django.db import transaction
 from django.db.models import F
+from django.urls import reverse
 
 from digest.lib.llm import LLMBudgetExceeded, LLMClient, LLMError, TokenBudget, render_prompt
 from digest.lib.safe_html import link_href
 from digest.lib.tasks import TaskRef
 from papers.models import Paper, Topic, TopicPaper, TopicWeek, TrendingSignal
-from papers.services.topics import week_start_of
-from papers.text import split_sentences
 from papers.trending import trending_papers
-from writing import grounding
-from writing.markdown import EXTRACTIVE_LABEL
+from papers.weeks import week_end, week_start_of
+from writing import checking, extractive, grounding
 from writing.models import Draft, DraftItem, LLMCall
 from writing.services.revisions import draft_bump, revision_record
 
@@ -40,15 +40,7 @@ logger = logging.getLogger(__name__)
 DRAFT_WEEK = TaskRef("digest.tasks.draft_week")
 
 TRENDING_POOL = 50
-_METHOD_CUES = re.compile(
-    r"\b(we (propose|introduce|present|develop|design|train|build)|our (method|approach|model)"
-    r"|by (using|leveraging|combining)|consists of|based on)\b",
-    re.IGNORECASE,
-)
-_WHY_CUES = re.compile(
-    r"\b(enabl|outperform|improv|state-of-the-art|significant|suggest|demonstrat|open)",
-    re.IGNORECASE,
-)
+_LINK_LINE = re.compile(r"^(?:Paper: \[arXiv:|Code: <|\[Similar papers\]).*$", re.MULTILINE)
 
 
 class DraftingError(Exception):
@@ -111,14 +103,9 @@ class Writer:
 # --- choosing ---------------------------------------------------------------------------
 
 
-def week_end(week_start: date) -> date:
-    return week_start + timedelta(days=6)
-
-
 def roundup_title(*, week_start: date, theme: str) -> str:
-    """ "AI Research Roundup YY.MM.DD - Theme", dated the Friday of the week."""
-    friday = week_start + timedelta(days=4)
-    return f"AI Research Roundup {friday:%y.%m.%d} - {theme}"
+    """A draft's automatic title: its theme (the log adds its number, the page its date)."""
+    return theme
 
 
 def theme_choose(*, week_start: date, item_count: int) -> ThemeChoice:
@@ -151,7 +138,13 @@ def theme_choose(*, week_start: date, item_count: int) -> ThemeChoice:
     chosen += [pid for pid in ranked if pid not in chosen][: item_count - len(chosen)]
     if len(chosen) < item_count:
         chosen += _quiet_week_papers(week_start, best, exclude=chosen)[: item_count - len(chosen)]
-    return ThemeChoice(theme=_topic_theme(best), topic=best, paper_ids=chosen)
+    texts = [
+        f"{title} {abstract}"
+        for title, abstract in Paper.objects.filter(pk__in=chosen).values_list(
+            "title_text", "abstract_text"
+        )
+    ]
+    return ThemeChoice(theme=_topic_theme(best, texts=texts), topic=best, paper_ids=chosen)
 
 
 def _latest_topics(paper_ids: list[int]) -> dict[int, int]:
@@ -186,12 +179,17 @@ def _quiet_week_papers(week_start: date, topic: Topic | None, *, exclude: list[i
     return [*central, *newest[:50]]
 
 
-def _topic_theme(topic: Topic | None) -> str:
+def _topic_theme(topic: Topic | None, *, texts: Sequence[str] = ()) -> str:
+    """The topic's name; from keywords, the two the chosen papers share most, as written."""
     if topic is None:
         return "This week in AI"
     if topic.human_label and topic.human_label != "All papers":
         return topic.human_label
-    words = [k.title() for k in topic.keywords[:2]] or ["This week in AI"]
+    keywords = topic.keywords[:8]
+    folded = [t.casefold() for t in texts]
+    shares = {k: sum(k.casefold() in t for t in folded) for k in keywords}
+    best = sorted(keywords, key=lambda k: (-shares[k], keywords.index(k)))[:2]
+    words = [extractive.display_term(k, texts) for k in best] or ["This week in AI"]
     return " and ".join(words)
 
 
@@ -253,7 +251,7 @@ def draft_write(*, draft_id: int, client: LLMClient | None) -> Draft:
         draft=draft, client=client, budget=TokenBudget(settings.DIGEST_DRAFT_TOKEN_BUDGET)
     )
     # The model names the theme once, while it is still the topic's keywords.
-    if client is not None and draft.theme_topic and draft.theme == _topic_theme(draft.theme_topic):
+    if client is not None and draft.theme_topic and draft.theme == _automatic_theme(draft):
         _name_theme(writer)
     for item in pending:
         _write_item(writer, item)
@@ -270,9 +268,20 @@ def draft_write(*, draft_id: int, client: LLMClient | None) -> Draft:
     return draft
 
 
+def _automatic_theme(draft: Draft) -> str:
+    """The theme drafting chose from the topic (an editor's or a model's differs)."""
+    texts = [
+        f"{title} {abstract}"
+        for title, abstract in draft.items.values_list("paper__title_text", "paper__abstract_text")
+    ]
+    return _topic_theme(draft.theme_topic, texts=texts)
+
+
 def _name_theme(writer: Writer) -> None:
     draft = writer.draft
     topic = draft.theme_topic
+    if topic is None:
+        return
     titles = list(draft.items.order_by("position").values_list("paper__title_text", flat=True))
     prompt = render_prompt("draft_theme", keywords=", ".join(topic.keywords[:8]), titles=titles)
     answer = writer.complete(purpose="theme", prompt=prompt, max_tokens=16)
@@ -315,7 +324,10 @@ def _code_link(paper: Paper) -> str:
 
 
 def _write_item(writer: Writer, item: DraftItem) -> None:
-    paper, code = item.paper, _code_link(item.paper)
+    paper = item.paper
+    if paper is None:  # a free-form item is the editor's own; nothing to write
+        return
+    code = _code_link(paper)
     context = {
         "title": paper.title_text,
         "url": paper.abs_url,
@@ -336,15 +348,23 @@ def _write_item(writer: Writer, item: DraftItem) -> None:
         item=item,
     )
     origin = DraftItem.Origin.LLM if section else DraftItem.Origin.EXTRACTIVE
-    section_md = _with_links(
-        section or extractive_section(abstract=paper.abstract_text), paper, code
+    drafted = extractive.section_from_abstract(paper.abstract_text)
+    section_md = _with_links(section or drafted.markdown, paper, code)
+    if note is None:
+        note = extractive.note_from_abstract(
+            paper.abstract_text,
+            section_used=drafted.used,
+            extra=_ai_summary(paper),
+            name=drafted.name,
+        )
+    note_md = f"{note} [Read more]({paper_page_url(paper=paper)})"
+    evidence, flags = item_grounding(
+        paper=paper,
+        section_md=section_md,
+        pulse_note=note_md,
+        theme=writer.draft.theme,
+        stale_themes=writer.draft.previous_themes,
     )
-    if section is None:
-        section_md = f"{EXTRACTIVE_LABEL}\n\n{section_md}"
-    note_md = (
-        f"{note or extractive_note(abstract=paper.abstract_text)} [Read more]({paper.abs_url})"
-    )
-    evidence, flags = item_grounding(paper=paper, section_md=section_md, pulse_note=note_md)
     with transaction.atomic():
         # Only a still-pending item is written: an editor's text is never replaced.
         written = DraftItem.objects.filter(pk=item.pk, origin=DraftItem.Origin.PENDING).update(
@@ -361,51 +381,94 @@ def _write_item(writer: Writer, item: DraftItem) -> None:
         )
 
 
+def _ai_summary(paper: Paper) -> str:
+    signal = (
+        TrendingSignal.objects.filter(paper=paper).exclude(ai_summary="").order_by("-day").first()
+    )
+    return signal.ai_summary if signal else ""
+
+
+def paper_page_url(*, paper: Paper) -> str:
+    """This site's page of the paper (similar papers, topic, trending), absolute for email."""
+    return f"{settings.SITE_URL}{reverse('paper', args=[paper.arxiv_id])}"
+
+
 def _with_links(section: str, paper: Paper, code: str) -> str:
     links = []
     if paper.arxiv_id not in section:
         links.append(f"Paper: [arXiv:{paper.arxiv_id}]({paper.abs_url})")
     if code and code.rstrip("/") not in section:
         links.append(f"Code: <{code}>")
+    links.append(f"[Similar papers]({paper_page_url(paper=paper)})")
     return section.strip() + ("\n\n" + " · ".join(links) if links else "")
 
 
 def item_grounding(
-    *, paper: Paper, section_md: str, pulse_note: str
+    *,
+    paper: Paper | None,
+    section_md: str,
+    pulse_note: str,
+    theme: str = "",
+    stale_themes: Sequence[str] = (),
 ) -> tuple[list[dict[str, object]], list[dict[str, object]]]:
-    """The evidence of each sentence of the section and the flags of section and note."""
-    source = paper_source(paper=paper)
-    body = section_md.replace(EXTRACTIVE_LABEL, "")
+    """The evidence of each sentence of the section, and the checker's findings.
+
+    A free-form item (no paper) has no sources: only what needs none is checked
+    (repetition, truncation, prompt echo, labels, stale themes).
+    """
+    text = f"{section_md}\n\n{pulse_note}"
+    if paper is None:
+        return [], checking.check(text=text, sources=None, stale_themes=stale_themes)
+    body = _LINK_LINE.sub("", section_md)  # links are checked as facts, not as prose
     evidence = grounding.evidence_for(section=body, abstract=paper.abstract_text)
-    flags = grounding.fact_flags(text=f"{body}\n\n{pulse_note}", sources=[source])
+    flags = checking.check(
+        text=text,
+        sources=[paper_source(paper=paper)],
+        stale_themes=stale_themes,
+        site_text=theme,
+    )
     return evidence, flags + grounding.weak_support_flags(evidence)
 
 
+def front_flags(*, draft: Draft) -> list[dict[str, object]]:
+    """The checker's findings in the intro, the Pulse overview and the closing paragraph."""
+    papers = [i.paper for i in draft.items.select_related("paper") if i.paper is not None]
+    topics = _week_topics(draft.week_start)
+    sources = [paper_source(paper=paper) for paper in papers] + [_topics_source(topics)]
+    # The theme, the topics' names and the site's own words ("trending ... on Hugging Face").
+    names = " ".join([draft.theme, *(t.display_label for t in topics), "Hugging Face"])
+    flags = checking.check(
+        text=f"{draft.intro}\n\n{draft.pulse_overview}",
+        sources=sources,
+        stale_themes=draft.previous_themes,
+        site_text=names,
+    )
+    if draft.closing.strip():  # the editor's own words: checked for what needs no source
+        flags += checking.check(
+            text=draft.closing, sources=None, stale_themes=draft.previous_themes
+        )
+    return [f | {"where": "front"} for f in flags]
+
+
 def extractive_section(*, abstract: str) -> str:
-    """What it is, how it works, its numbers, why it matters: the abstract's own sentences."""
-    sentences = [s.text for s in split_sentences(abstract)]
-    if not sentences:
-        return ""
-    chosen = [sentences[0]]
-    rest = sentences[1:]
-    chosen += [s for s in rest if _METHOD_CUES.search(s)][:1]
-    chosen += [s for s in rest if re.search(r"\d", s) and s not in chosen][:2]
-    last = [s for s in rest if _WHY_CUES.search(s) and s not in chosen][-1:]
-    chosen += last or [s for s in rest[-1:] if s not in chosen]
-    ordered = [s for s in sentences if s in chosen]
-    middle = max(1, len(ordered) // 2)
-    return " ".join(ordered[:middle]) + "\n\n" + " ".join(ordered[middle:])
+    """Problem, contribution, how it works, results, what it enables (``writing.extractive``)."""
+    return extractive.section_from_abstract(abstract).markdown
 
 
 def extractive_note(*, abstract: str) -> str:
-    sentences = split_sentences(abstract)
-    return sentences[0].text if sentences else ""
+    """What the section on the same abstract does not say."""
+    section = extractive.section_from_abstract(abstract)
+    return extractive.note_from_abstract(abstract, section_used=section.used, name=section.name)
 
 
 def _write_front(writer: Writer) -> None:
     draft = Draft.objects.get(pk=writer.draft.pk)
-    items = list(draft.items.select_related("paper").order_by("position"))
-    titles = [item.paper.title_text for item in items]
+    items = [
+        item
+        for item in draft.items.select_related("paper").order_by("position")
+        if item.paper is not None
+    ]
+    titles = [item.paper.title_text for item in items if item.paper is not None]
     topics = _week_topics(draft.week_start)
     intro = (
         draft.intro
@@ -414,7 +477,7 @@ def _write_front(writer: Writer) -> None:
             prompt=render_prompt("draft_intro", theme=draft.theme, titles=titles),
             max_tokens=160,
         )
-        or extractive_intro(theme=draft.theme)
+        or extractive_intro(draft=draft, items=items)
     )
     overview = (
         draft.pulse_overview
@@ -425,9 +488,8 @@ def _write_front(writer: Writer) -> None:
         )
         or extractive_overview(week_start=draft.week_start, topics=topics)
     )
-    sources = [paper_source(paper=item.paper) for item in items] + [_topics_source(topics)]
-    flags = grounding.fact_flags(text=f"{intro}\n\n{overview}", sources=sources)
-    flags = [f | {"where": "front"} for f in flags]
+    draft.intro, draft.pulse_overview = intro, overview
+    flags = front_flags(draft=draft)
     Draft.objects.filter(pk=draft.pk).update(
         intro=intro,
         pulse_overview=overview,
@@ -440,33 +502,56 @@ def _write_front(writer: Writer) -> None:
 
 def _week_topics(week_start: date) -> list[Topic]:
     topics = Topic.objects.filter(week__week_start=week_start, is_outlier=False)
-    return list(topics.select_related("week").order_by("-size")[:5])
+    return list(topics.select_related("week", "previous").order_by("-size")[:5])
 
 
 def _topics_source(topics: Sequence[Topic]) -> grounding.Source:
     """The week's topic statistics: the Pulse overview may quote them."""
     lines = [f"{t.display_label} {t.size} papers {' '.join(t.keywords)}" for t in topics]
+    lines += [f"{t.previous.size} papers" for t in topics if t.previous_id and t.previous]
     if topics:
         week = topics[0].week
         lines += [f"{week.paper_count} papers", week.overview]
     return grounding.Source(arxiv_id="", title="", abstract="\n".join(lines))
 
 
-def extractive_intro(*, theme: str) -> str:
-    return (
-        f"This week's roundup is about {theme}. The papers below were among the most "
-        "discussed of the week; each section is written from the paper's own abstract."
+def extractive_intro(*, draft: Draft, items: Sequence[DraftItem]) -> str:
+    """The theme, what the items share, and popularity only where the week has trending data."""
+    texts = [f"{i.paper.title_text} {i.paper.abstract_text}" for i in items if i.paper]
+    end = week_end(draft.week_start)
+    trending_ids = set(
+        TrendingSignal.objects.filter(day__gte=draft.week_start, day__lte=end).values_list(
+            "paper_id", flat=True
+        )
     )
+    trending = sum(i.paper_id in trending_ids for i in items) if trending_ids else None
+    return extractive.intro_text(theme=draft.theme, paper_texts=texts, trending_count=trending)
 
 
 def extractive_overview(*, week_start: date, topics: Sequence[Topic]) -> str:
+    """The week's topics: the largest, what is new and what grew, with their sizes."""
     week = TopicWeek.objects.filter(week_start=week_start).first()
-    if week is not None and week.overview:
-        return week.overview
-    if not topics:
-        return "A quieter week: the papers below stood out."
-    names = [f"{t.display_label} ({t.size} papers)" for t in topics[:3]]
-    return f"This week, researchers published most on {', '.join(names)}."
+    facts = [
+        extractive.TopicFact(
+            name=t.display_label,
+            size=t.size,
+            previous_size=t.previous.size if t.previous_id and t.previous else None,
+        )
+        for t in topics
+    ]
+    return extractive.overview_text(paper_count=week.paper_count if week else 0, topics=facts)
+
+
+def draft_first() -> Draft | None:
+    """On a fresh install (no draft at all): an extractive draft of the latest week that
+    has topics, left unpublished for the editors; None when there is a draft already."""
+    if Draft.objects.exists():
+        return None
+    latest = TopicWeek.objects.order_by("-week_start").first()
+    if latest is None:
+        return None
+    draft = draft_prepare(week_start=latest.week_start)
+    return draft_write(draft_id=draft.pk, client=None)
 
 
 # --- asking for a draft -------------------------------------------------------------------

@@ -11,17 +11,27 @@ The email edition is enqueued only once the log is committed.
 from __future__ import annotations
 
 import logging
+from collections.abc import Mapping
 from datetime import datetime
 
-from django.contrib.auth.models import AbstractBaseUser
+from django.conf import settings
+from django.contrib.auth.models import User
 from django.db import connection, transaction
 from django.db.models import F, Max
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.text import slugify
 
 from digest.lib.tasks import TaskRef
 from mailing.services.sending import edition_send_weekly_log
-from writing.markdown import draft_markdown, plain_summary, render_markdown
+from writing.markdown import (
+    draft_markdown,
+    email_html,
+    log_title,
+    markdown_to_text,
+    plain_summary,
+    render_markdown,
+)
 from writing.models import Draft, DraftItem, ResearchLog
 from writing.services.revisions import draft_bump, revision_record
 
@@ -50,20 +60,23 @@ def publish_blockers(*, draft: Draft) -> list[str]:
     if not items:
         reasons.append("the draft has no papers")
     for item in items:
+        name = item.paper.arxiv_id if item.paper else f"“{item.heading}”"
         if item.origin == DraftItem.Origin.PENDING:
-            reasons.append(f"the section on {item.paper.arxiv_id} is not written yet")
+            reasons.append(f"the section on {name} is not written yet")
         elif item.is_blocked:
-            facts = ", ".join(str(f["text"]) for f in item.blocking_flags)
-            reasons.append(f"unverified facts in the section on {item.paper.arxiv_id}: {facts}")
+            facts = ", ".join(_finding(f) for f in item.blocking_flags)
+            reasons.append(f"unresolved findings in the section on {name}: {facts}")
     if draft.is_blocked:
-        facts = ", ".join(str(f["text"]) for f in draft.flags if f.get("blocking", True))
-        reasons.append(f"unverified facts in the introduction or Pulse overview: {facts}")
+        facts = ", ".join(_finding(f) for f in draft.flags if f.get("blocking", True))
+        reasons.append(f"unresolved findings in the introduction, overview or closing: {facts}")
     return reasons
 
 
-def draft_schedule(
-    *, draft_id: int, expected_version: int, at: datetime, user: AbstractBaseUser
-) -> Draft:
+def _finding(flag: Mapping[str, object]) -> str:
+    return f"{flag['text']} ({flag['kind']})"
+
+
+def draft_schedule(*, draft_id: int, expected_version: int, at: datetime, user: User) -> Draft:
     """Publish the draft at ``at`` (the beat task ``publish_due_logs`` does it)."""
     with transaction.atomic():
         draft = Draft.objects.select_for_update().get(pk=draft_id)
@@ -83,7 +96,7 @@ def draft_schedule(
         return draft
 
 
-def draft_unschedule(*, draft_id: int, expected_version: int, user: AbstractBaseUser) -> Draft:
+def draft_unschedule(*, draft_id: int, expected_version: int, user: User) -> Draft:
     with transaction.atomic():
         Draft.objects.select_for_update().get(pk=draft_id)
         draft = draft_bump(
@@ -97,7 +110,7 @@ def draft_unschedule(*, draft_id: int, expected_version: int, user: AbstractBase
         return draft
 
 
-def draft_publish(*, draft_id: int, user: AbstractBaseUser | None = None) -> ResearchLog:
+def draft_publish(*, draft_id: int, user: User | None = None) -> ResearchLog:
     """Publish now; publishing a published draft returns its log and does nothing else."""
     with transaction.atomic():
         draft = Draft.objects.select_for_update().get(pk=draft_id)
@@ -127,7 +140,7 @@ def _log_create(*, draft: Draft, published_at: datetime) -> ResearchLog:
     log = ResearchLog.objects.create(
         draft=draft,
         number=number,
-        slug=f"{number}-{slugify(draft.theme)[:80] or 'research-log'}",
+        slug=f"{number}-{slugify(draft.theme or draft.title)[:80] or 'research-log'}",
         title=draft.title,
         theme=draft.theme,
         summary=plain_summary(draft=draft, items=items)[:1000],
@@ -135,7 +148,7 @@ def _log_create(*, draft: Draft, published_at: datetime) -> ResearchLog:
         body_html=render_markdown(body),
         published_at=published_at,
     )
-    log.papers.set([item.paper for item in items])
+    log.papers.set([item.paper for item in items if item.paper is not None])
     return log
 
 
@@ -160,10 +173,13 @@ def logs_publish_due(*, now: datetime | None = None) -> list[int]:
 def research_log_email(*, log_id: int) -> int:
     """Send a published log to the weekly list, once per log (the edition key)."""
     log = ResearchLog.objects.get(pk=log_id)
+    web = f"{settings.SITE_URL}{reverse('research_log', args=[log.slug])}"
+    date = f"{log.published_at:%-d %B %Y}"
     edition = edition_send_weekly_log(
         key=f"log-{log.number}",
-        subject=f"{log.display_number}: {log.title}",
-        html=log.body_html,
-        text=log.body_md,
+        subject=log_title(number=log.number, title=log.title),
+        html=email_html(body_html=log.body_html, web_url=web, date=date),
+        text=f"{date} · Read on the web: {web}\n\n"
+        + markdown_to_text(log.body_md, site_url=settings.SITE_URL),
     )
     return edition.pk

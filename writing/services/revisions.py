@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.contrib.auth.models import AbstractBaseUser
+from django.contrib.auth.models import User
 from django.db import transaction
 from django.db.models import F
 
@@ -30,11 +30,12 @@ def draft_snapshot(*, draft: Draft) -> dict[str, Any]:
         "theme": draft.theme,
         "intro": draft.intro,
         "pulse_overview": draft.pulse_overview,
+        "closing": draft.closing,
         "items": [
             {
                 "paper_id": item.paper_id,
-                "arxiv_id": item.paper.arxiv_id,
-                "title": item.paper.title_text,
+                "arxiv_id": item.paper.arxiv_id if item.paper else "",
+                "title": item.title,
                 "section_md": item.section_md,
                 "pulse_note": item.pulse_note,
                 "origin": item.origin,
@@ -58,7 +59,7 @@ def draft_bump(*, draft_id: int, expected_version: int | None, **fields: Any) ->
     return Draft.objects.get(pk=draft_id)
 
 
-def revision_record(*, draft: Draft, author: AbstractBaseUser | None, note: str) -> Revision:
+def revision_record(*, draft: Draft, author: User | None, note: str) -> Revision:
     """Keep the draft as it stands now as revision number ``draft.version``."""
     assert transaction.get_connection().in_atomic_block, "record revisions inside the write"
     revision, _ = Revision.objects.update_or_create(
@@ -76,4 +77,6 @@ def revision_text(snapshot: dict[str, Any]) -> str:
     for item in snapshot.get("items", []):
         lines += [f"## {item['title']}", item["section_md"], "", f"Pulse: {item['pulse_note']}", ""]
     lines += ["## Pulse of AI", snapshot.get("pulse_overview", "")]
+    if snapshot.get("closing"):
+        lines += ["", snapshot["closing"]]
     return "\n".join(lines)

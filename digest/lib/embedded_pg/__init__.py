@@ -68,7 +68,8 @@ def stop_embedded_server(*, data_dir: Path) -> None:
         if server is not None:
             server.global_process_id_list.put([])
         if (pgdata / "postmaster.pid").exists():
-            from pgserver._commands import pg_ctl
+            # pgserver makes its command wrappers (pg_ctl, initdb...) with setattr at import.
+            from pgserver._commands import pg_ctl  # type: ignore[attr-defined]
 
             pg_ctl(["-w", "stop", "-m", "fast"], pgdata=pgdata, user=_server_user())
 

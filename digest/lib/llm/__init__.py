@@ -8,12 +8,14 @@ every call is logged on the ``digest.llm`` logger.
 
 Selection (``LLM_BACKEND``): ``auto`` takes the OpenAI-compatible endpoint when one is
 configured (``LLM_BASE_URL`` or ``LLM_API_KEY``), else the local model when the
-``local-llm`` extra and a model are installed, else None; ``openai``, ``local`` and
-``none`` force one.
+``local-llm`` extra and a model are installed *and* it earned its place: the draft
+benchmark (``benchmarks/draft_quality.py``, read from ``LLM_LOCAL_EVIDENCE``) scored it
+above the extractive drafts; else None. ``openai``, ``local`` and ``none`` force one.
 """
 
 from __future__ import annotations
 
+import json
 import logging
 from functools import lru_cache
 from pathlib import Path
@@ -59,12 +61,29 @@ def llm_client() -> LLMClient | None:
             timeout_s=settings.LLM_TIMEOUT_S,
             max_retries=settings.LLM_MAX_RETRIES,
         )
+    if backend == "auto" and not local_model_earned(results=settings.LLM_LOCAL_EVIDENCE):
+        logger.info("LLM_BACKEND=auto: the local model did not beat extractive drafts; none used")
+        return None
     return _local_client(
         spec=settings.LLM_LOCAL_MODEL,
         threads=settings.LLM_LOCAL_THREADS,
         context=settings.LLM_LOCAL_CONTEXT,
         forced=backend == "local",
     )
+
+
+def local_model_earned(*, results: Path) -> bool:
+    """Whether the draft benchmark scored the local model above extractive drafting.
+
+    No result, an unreadable one, or one without both scores: not earned.
+    """
+    try:
+        figures = json.loads(results.read_text())["figures"]
+        local = float(figures["local_quality_score"]["value"])
+        extractive = float(figures["extractive_quality_score"]["value"])
+    except (OSError, ValueError, KeyError, TypeError):
+        return False
+    return local > extractive
 
 
 @lru_cache(maxsize=4)

@@ -69,17 +69,22 @@ class OpenAIClient:
         if not text or not text.strip():
             raise LLMError(f"{self.base_url} answered with no text (model {self.model})")
         usage = getattr(response, "usage", None)
-        estimated = usage is None or not usage.prompt_tokens
+        if usage is not None and usage.prompt_tokens:
+            counts = (usage.prompt_tokens, usage.completion_tokens or 0, False)
+        else:  # a server that reports no usage: estimated from the texts
+            counts = (
+                estimate_tokens(system) + estimate_tokens(prompt),
+                estimate_tokens(text),
+                True,
+            )
         return Completion(
             text=text.strip(),
             model=getattr(response, "model", None) or self.model,
             backend=self.backend,
-            prompt_tokens=estimate_tokens(system) + estimate_tokens(prompt)
-            if estimated
-            else usage.prompt_tokens,
-            completion_tokens=estimate_tokens(text) if estimated else usage.completion_tokens or 0,
+            prompt_tokens=counts[0],
+            completion_tokens=counts[1],
             duration_s=time.monotonic() - started,
-            usage_estimated=estimated,
+            usage_estimated=counts[2],
         )
 
     def _describe(self, exc: openai.OpenAIError) -> str:

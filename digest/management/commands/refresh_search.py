@@ -10,8 +10,11 @@ from digest.pipeline import refresh_derived_data
 
 
 class Command(BaseCommand):
-    help = "Queue the BM25 index and embedding refresh for the worker (returns at once)."
+    help = "Queue BM25 indexing, embedding and new weeks' topics for the worker (returns at once)."
 
     def handle(self, *args: Any, **options: Any) -> None:
         refresh_derived_data().apply_async()
-        self.stdout.write("Queued: BM25 indexing, then embeddings (the worker shows progress).")
+        self.stdout.write(
+            "Queued: BM25 indexing, embeddings, then topics of new weeks (the worker shows "
+            "progress)."
+        )

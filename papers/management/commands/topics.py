@@ -9,8 +9,9 @@ from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.utils import timezone
 from tqdm import tqdm
 
-from papers.services.topics import TopicsError, topics_compute, week_label, week_parse
+from papers.services.topics import TopicsError, topics_compute
 from papers.topics.naming import topic_writers
+from papers.weeks import WeekError, week_label, week_parse
 
 
 class Command(BaseCommand):
@@ -35,7 +36,7 @@ class Command(BaseCommand):
     ) -> None:
         try:
             weeks = self._weeks(week=week, start=start, end=end)
-        except TopicsError as exc:
+        except (TopicsError, WeekError) as exc:
             raise CommandError(str(exc)) from exc
         quiet = options["verbosity"] == 0
         with tqdm(weeks, desc="topics", unit=" week", disable=quiet) as bar:
@@ -59,7 +60,7 @@ class Command(BaseCommand):
         if week and (start or end):
             raise TopicsError("give --week or --from/--until, not both")
         default = timezone.now().date() - timedelta(days=1)
-        first = week_parse(week or start) if (week or start) else week_parse(default.isoformat())
+        first = week_parse(week or start or default.isoformat())
         last = week_parse(end) if end else first
         if last < first:
             raise TopicsError("--until is before --from")
