@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 from django.contrib.postgres.fields import ArrayField
 from django.contrib.postgres.indexes import GinIndex
 from django.db import models
 from django.utils import timezone
 from pgvector.django import HnswIndex, VectorField
+
+from papers.topics.linking import TopicState
 
 
 class Author(models.Model):
@@ -305,12 +309,20 @@ class TopicWeek(models.Model):
     method = models.CharField(max_length=100, blank=True)
     note = models.TextField(blank=True, help_text="Why the week has no real topics, if so.")
     overview = models.TextField(blank=True, help_text="A short text on the week's themes.")
+    last_day = models.DateField(
+        null=True, blank=True, help_text="The latest announcement day among its papers."
+    )
 
     class Meta:
         ordering = ["-week_start"]
 
     def __str__(self) -> str:
         return f"topics of the week of {self.week_start}"
+
+    @property
+    def is_partial(self) -> bool:
+        """Whether its papers stop before Friday, arXiv's last announcement day of a week."""
+        return self.last_day is not None and self.last_day < self.week_start + timedelta(days=4)
 
 
 class Topic(models.Model):
@@ -326,6 +338,20 @@ class Topic(models.Model):
         "self", on_delete=models.SET_NULL, null=True, blank=True, related_name="continuations"
     )
     previous_similarity = models.FloatField(null=True, blank=True)
+    state = models.CharField(
+        max_length=12,
+        choices=[(s.value, s.value) for s in TopicState],
+        default=TopicState.NEW.value,
+        help_text="Its tie to the week before (papers.topics.linking).",
+    )
+    origin = models.ForeignKey(
+        "self",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="offshoots",
+        help_text="The topic of the week before it split from, or took in (merged).",
+    )
 
     class Meta:
         ordering = ["week", "is_outlier", "-size", "number"]

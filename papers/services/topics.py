@@ -17,6 +17,7 @@ import numpy as np
 from django.conf import settings
 from django.core.cache import cache
 from django.db import connection, transaction
+from django.db.models import Max
 from django.utils import timezone
 
 from digest.lib.llm import LLMBudgetExceeded
@@ -25,18 +26,19 @@ from papers.services.embeddings import embedding_text, papers_embed
 from papers.topics.clustering import (
     N_NEIGHBORS,
     OUTLIER,
+    Clustering,
     cluster_vectors,
     project_small,
 )
-from papers.topics.labels import ctfidf_keywords, keyword_label
-from papers.topics.linking import centroid, link_centroids
-from papers.topics.selectors import TOPIC_CHOICES_CACHE_KEY
+from papers.topics.labels import ctfidf_keywords, topic_name
+from papers.topics.linking import TopicState, centroid, link_centroids
+from papers.topics.selectors import TOPIC_CHOICES_CACHE_KEY, share_change
 from papers.weeks import week_label, week_start_of
 
 logger = logging.getLogger(__name__)
 
 MIN_PAPERS_TO_CLUSTER = 3 * N_NEIGHBORS
-METHOD = "umap5+hdbscan, c-tf-idf"
+METHOD = "spectral+capped ward, c-tf-idf phrases"
 # Names a topic from its keywords and a few titles; the LLM boundary plugs in here.
 TopicNamer = Callable[[Sequence[str], Sequence[str]], str]
 # Writes the week's overview from the stored week (``week=``) and the labels-and-counts
@@ -61,7 +63,7 @@ class TopicPlan:
 
     @property
     def label(self) -> str:
-        return "Other" if self.is_outlier else keyword_label(self.keywords)
+        return "Other" if self.is_outlier else topic_name(self.keywords)
 
 
 @dataclass
@@ -154,17 +156,19 @@ def week_plan(
                 size=len(members),
                 is_outlier=number == OUTLIER,
                 centroid=None if number == OUTLIER else centroid(vectors[members]),
-                rows=[
-                    (
-                        int(paper_ids[i]),
-                        float(clustering.probabilities[i]),
-                        *map(float, clustering.xy[i]),
-                    )
-                    for i in members
-                ],
+                rows=[_row(paper_ids, clustering, int(i)) for i in members],
             )
         )
     return WeekPlan(paper_count=len(paper_ids), topics=topics)
+
+
+def _row(
+    paper_ids: Sequence[int], clustering: Clustering, i: int
+) -> tuple[int, float, float, float]:
+    """A paper's membership row: id, closeness to its topic's centre (rounded, so that
+    near-equals tie and the more upvoted paper is shown first), map x and y."""
+    x, y = (float(v) for v in clustering.xy[i])
+    return int(paper_ids[i]), round(float(clustering.probabilities[i]), 3), x, y
 
 
 def _single_topic_plan(
@@ -250,6 +254,7 @@ def topics_store(*, week_start: date, plan: WeekPlan, written_by: str = "") -> T
             paper_count=plan.paper_count,
             method=_method(METHOD, written_by, "labels") if not plan.note else "single group",
             note=plan.note,
+            last_day=_last_day(plan),
         )
         topics = Topic.objects.bulk_create(_topic_rows(week, plan))
         _link(topics, previous_week_start=week_start - timedelta(days=7))
@@ -258,6 +263,12 @@ def topics_store(*, week_start: date, plan: WeekPlan, written_by: str = "") -> T
         week.overview = overview_text(week=week, topics=topics)
         week.save(update_fields=["overview"])
     return week
+
+
+def _last_day(plan: WeekPlan) -> date | None:
+    ids = [row[0] for topic in plan.topics for row in topic.rows]
+    last: date | None = Paper.objects.filter(pk__in=ids).aggregate(last=Max("announced_on"))["last"]
+    return last
 
 
 def _topic_rows(week: TopicWeek, plan: WeekPlan) -> list[Topic]:
@@ -296,10 +307,11 @@ def _link(topics: list[Topic], *, previous_week_start: date) -> None:
         current=_matrix(t.centroid for t in current), previous=_matrix(t.centroid for t in previous)
     )
     for topic, link in zip(current, links, strict=True):
-        if link is not None:
-            topic.previous = previous[link.previous_index]
-            topic.previous_similarity = link.similarity
-    Topic.objects.bulk_update(current, ["previous", "previous_similarity"])
+        topic.state = link.state.value
+        topic.previous = None if link.previous_index is None else previous[link.previous_index]
+        topic.origin = None if link.origin_index is None else previous[link.origin_index]
+        topic.previous_similarity = link.similarity
+    Topic.objects.bulk_update(current, ["previous", "previous_similarity", "state", "origin"])
 
 
 def _relink_following_week(*, week_start: date, topics: list[Topic]) -> None:
@@ -323,10 +335,10 @@ def overview_text(*, week: TopicWeek, topics: list[Topic]) -> str:
         return f"{week.paper_count} papers this week; none formed a topic."
     largest = "; ".join(f"{t.display_label} ({t.size})" for t in real[:3])
     parts = [f"{week.paper_count} papers in {len(real)} topics. Largest: {largest}."]
-    rising = [t for t in real if t.previous_id and t.size > 1.25 * t.previous.size]
+    rising = [t for t in real if (change := share_change(t)) is not None and change > 0.25]
     if rising:
         parts.append("Rising: " + "; ".join(t.display_label for t in rising[:3]) + ".")
-    new = [t for t in real if t.previous_id is None][:3]
+    new = [t for t in real if t.state == TopicState.NEW][:3]
     if new and any(t.previous_id for t in real):
         parts.append("New this week: " + "; ".join(t.display_label for t in new) + ".")
     return " ".join(parts)

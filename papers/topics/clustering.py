@@ -1,54 +1,50 @@
-"""Cluster paper vectors: UMAP (5-d) + HDBSCAN for topics, UMAP (2-d) for the map.
+"""Cluster paper vectors into topics that hold still: exact neighbours, a spectral map of
+the neighbour graph, Ward's hierarchy cut with a size cap; UMAP (2-d) only draws the map.
 
-Measured by ``python -m benchmarks.topic_quality`` on the June 2026 sample (6,633 papers,
-7 primary categories; NMI / ARI against the primary category, outliers as one more
-cluster; k-means on the raw vectors with k = the number of topics we found):
+Every step is deterministic: the neighbour graph is exact (a matrix product, no random
+search), the spectral coordinates are eigenvectors (the solver's random start changes
+nothing but rounding; signs are fixed), and Ward's agglomeration has no seed. Float noise
+of 1e-6 on the vectors, a different CPU or another seed therefore move few papers; the
+benchmark (``python -m benchmarks.topic_quality``, figures in docs/topics.md) measures it.
 
-    window        ours: topics  NMI    ARI   | k-means: NMI    ARI
-    month             13        0.409  0.340 |          0.371  0.173
-    week 06-01        13        0.398  0.346 |          0.372  0.184
-    week 06-08        10        0.451  0.440 |          0.393  0.226
-    week 06-15        17        0.345  0.195 |          0.323  0.128
-    week 06-22        19        0.387  0.178 |          0.399  0.146
-    week 06-29        16        0.408  0.179 |          0.359  0.131
+The steps, each keeping every topic at or under ``MAX_SHARE`` of the week:
+1. cosine k-nearest neighbours of the vectors less the week's mean direction, symmetrised
+   into a weighted graph;
+2. the graph's leading non-trivial eigenvectors, scaled by their eigenvalues (a diffusion
+   map: the papers of one dense region land together, as UMAP would put them, but the
+   coordinates do not depend on a random layout);
+3. Ward's tree over those coordinates, cut top-down into ``topic_count_for(n)`` topics,
+   splitting further any topic above the cap;
+4. topics smaller than ``min_topic_size_for(n)`` are dissolved: a member joins the nearest
+   topic only when it is as close to that topic's centre as its usual members are (and the
+   topic stays under the cap), otherwise it goes to "Other".
 
-NMI 0.400 against 0.370 on average (5 windows of 6), ARI better in every window. The
-gain is the merge of near-twin topics (centroid cosine >= ``MERGE_AT``): HDBSCAN's size
-cap splits a big subject into several topics that look alike, which also read as
-duplicates on the Pulse page. Without the merge NMI was a tie (0.363 vs 0.362).
-``benchmarks/topic_variants.py`` has the search, each variant beside k-means at its own
-k: 30 or 50 UMAP neighbours, 10 dimensions, absorbing every outlier or none, "leaf"
-selection, ``min_samples`` 5, spherical k-means steps after HDBSCAN: all within ±0.01 of
-a tie or worse; HDBSCAN on the full 384-d vectors finds no cluster at all; merging at
-0.75 wins by more (+0.07) only by leaving 5 or 6 topics a week, too coarse to read.
-Plain HDBSCAN ("excess of mass") and BERTopic with its defaults, on the same vectors, swing
-from 3 to 26 topics from one week to the next and once put 1,320 of 1,383 papers in one
-topic; ``max_cluster_size`` (an eighth of the week) prevents that. PCA to 50-d instead of
-UMAP finds 2 or 3 topics (NMI 0.04 to 0.22). Clustering 5,000 papers with the map takes
-9 s once numba has compiled UMAP, 37 s in a fresh process, on the 2 shared cores.
-
-Both UMAP runs share one nearest-neighbour graph, which is most of UMAP's cost.
-umap-learn and scikit-learn are imported inside the functions: web processes that only
-read stored topics never load numba.
+Scikit-learn, SciPy and umap-learn are imported inside the functions: web processes that
+only read stored topics never load them.
 """
 
 from __future__ import annotations
 
+import warnings
 from dataclasses import dataclass
 
 import numpy as np
 
 OUTLIER = -1
 N_NEIGHBORS = 15
-CLUSTER_DIMENSIONS = 5
+SPECTRAL_DIMENSIONS = 8
+DIFFUSION_TIME = 1.0
+MAX_SHARE = 0.2
 RANDOM_STATE = 42
-ABSORB_AT = 0.4
-MERGE_AT = 0.8
+# A dissolved topic's paper joins a neighbour only if it is at least as close to the
+# neighbour's centre as this quantile of the neighbour's own members.
+CLOSE_QUANTILE = 0.25
 
 
 @dataclass(frozen=True)
 class Clustering:
-    """Per input row: topic number (``OUTLIER`` for none), membership strength, map point."""
+    """Per input row: topic number (``OUTLIER`` for none), closeness to its topic's centre
+    (cosine), map point."""
 
     labels: np.ndarray
     probabilities: np.ndarray
@@ -63,80 +59,206 @@ class Clustering:
         return int(np.sum(self.labels == OUTLIER))
 
 
-def min_cluster_size_for(n: int) -> int:
-    """Smallest topic worth naming: 1 % of the week, at least 8 papers, at most 40."""
-    return int(min(40, max(8, round(n / 100))))
+def topic_count_for(n: int) -> int:
+    """How many topics a week of ``n`` papers is cut into: one per ~100 papers, 8 to 24."""
+    return int(min(24, max(8, round(n / 100))))
 
 
-def cluster_vectors(*, vectors: np.ndarray, min_cluster_size: int | None = None) -> Clustering:
-    """Topics of unit-length ``vectors`` (n >= 2 * N_NEIGHBORS); numbered by size, largest 0."""
-    knn = _neighbour_graph(vectors)
-    reduced = _umap(vectors, knn=knn, dimensions=CLUSTER_DIMENSIONS, min_dist=0.0)
-    size = min_cluster_size or min_cluster_size_for(len(vectors))
-    labels, probabilities = _hdbscan(reduced, size, max_size=max(len(vectors) // 8, 5 * size))
-    labels = merge_similar_topics(labels, vectors=vectors)
-    labels, probabilities = absorb_outliers(labels, probabilities, vectors=vectors)
-    xy = _umap(vectors, knn=knn, dimensions=2, min_dist=0.1, epochs=200)
-    return Clustering(labels=_by_size(labels), probabilities=probabilities, xy=unit_square(xy))
+def min_topic_size_for(n: int) -> int:
+    """Smallest topic worth naming: 0.5 % of the week, at least 5 papers."""
+    return int(max(5, round(n / 200)))
 
 
-def merge_similar_topics(
-    labels: np.ndarray, *, vectors: np.ndarray, threshold: float = MERGE_AT
+def cluster_vectors(
+    *,
+    vectors: np.ndarray,
+    topics: int | None = None,
+    seed: int = RANDOM_STATE,
+    with_map: bool = True,
+) -> Clustering:
+    """Topics of ``vectors`` (n >= 2 * N_NEIGHBORS); numbered by size, largest 0."""
+    unit = unit_rows(vectors)
+    # Every abstract leans the same way (the week's mean direction); neighbours are found
+    # on what sets papers apart, which separates subjects more clearly (tune weeks).
+    centred = unit_rows(unit - unit.mean(axis=0))
+    indices, similarities = exact_neighbours(centred, N_NEIGHBORS)
+    coordinates = spectral_coordinates(neighbour_graph(indices, similarities), seed=seed)
+    cap = max(int(MAX_SHARE * len(unit)), 1)
+    labels = capped_ward(coordinates, topics=topics or topic_count_for(len(unit)), cap=cap)
+    min_size = min_topic_size_for(len(unit))
+    labels = dissolve_small(labels, vectors=centred, min_size=min_size, cap=cap)
+    labels = by_size(labels)
+    xy = umap_map(unit, indices, similarities, seed=seed) if with_map else np.zeros((len(unit), 2))
+    return Clustering(labels=labels, probabilities=closeness(labels, vectors=unit), xy=xy)
+
+
+def unit_rows(vectors: np.ndarray) -> np.ndarray:
+    matrix = np.asarray(vectors, dtype=np.float64)
+    norms = np.linalg.norm(matrix, axis=1, keepdims=True)
+    return matrix / np.where(norms > 0, norms, 1.0)
+
+
+def exact_neighbours(
+    unit: np.ndarray, k: int, *, chunk: int = 2048
+) -> tuple[np.ndarray, np.ndarray]:
+    """Each row's ``k`` most similar other rows (indices, cosines), by brute force: exact,
+    so the graph does not depend on a random search; ties go to the lower index."""
+    n = len(unit)
+    k = min(k, n - 1)
+    indices = np.empty((n, k), dtype=np.int64)
+    similarities = np.empty((n, k))
+    for start in range(0, n, chunk):
+        block = unit[start : start + chunk] @ unit.T
+        block[np.arange(len(block)), np.arange(start, start + len(block))] = -np.inf
+        best = np.argsort(-block, axis=1, kind="stable")[:, :k]
+        indices[start : start + chunk] = best
+        similarities[start : start + chunk] = np.take_along_axis(block, best, axis=1)
+    return indices, similarities
+
+
+def neighbour_graph(indices: np.ndarray, similarities: np.ndarray) -> object:
+    """Symmetric sparse graph: an edge where either paper is among the other's neighbours,
+    weighted by their cosine (negative cosines count as none)."""
+    from scipy import sparse
+
+    n, k = indices.shape
+    rows = np.repeat(np.arange(n), k)
+    weights = np.clip(similarities.ravel(), 0.0, None)
+    graph = sparse.csr_matrix((weights, (rows, indices.ravel())), shape=(n, n))
+    return graph.maximum(graph.T).tocsr()
+
+
+def spectral_coordinates(
+    graph: object, *, dimensions: int | None = None, seed: int = RANDOM_STATE
 ) -> np.ndarray:
-    """Merge the two topics whose centroids are most alike while their cosine >= threshold.
+    """Diffusion-map coordinates: the normalised graph's leading non-trivial eigenvectors
+    times their eigenvalues, each sign fixed so its largest entry is positive."""
+    from scipy import sparse
+    from scipy.sparse.linalg import eigsh
 
-    HDBSCAN's size cap splits a big subject into near-twin topics; merging them is what
-    lifts NMI clearly over k-means (see the table above).
-    """
-    labels = labels.copy()
-    topics = sorted({int(label) for label in labels} - {OUTLIER})
-    if len(topics) < 2:
-        return labels
-    sums = np.stack([vectors[labels == t].sum(axis=0) for t in topics]).astype(np.float64)
-    while len(topics) > 1:
-        centroids = sums / np.linalg.norm(sums, axis=1, keepdims=True)
-        similarity = centroids @ centroids.T
-        np.fill_diagonal(similarity, -1.0)
-        i, j = np.unravel_index(int(similarity.argmax()), similarity.shape)
-        if similarity[i, j] < threshold:
+    matrix = sparse.csr_matrix(graph)
+    degree = np.asarray(matrix.sum(axis=1)).ravel()
+    scale = 1.0 / np.sqrt(np.where(degree > 0, degree, 1.0))
+    normalised = sparse.diags(scale) @ matrix @ sparse.diags(scale)
+    count = min((dimensions or SPECTRAL_DIMENSIONS) + 1, matrix.shape[0] - 2)
+    start = np.random.default_rng(seed).uniform(0.5, 1.0, matrix.shape[0])
+    values, vectors = eigsh(normalised, k=count, which="LA", v0=start, tol=1e-10)
+    order = np.argsort(-values)[1:]  # the first is the trivial, constant-degree one
+    coordinates = (
+        vectors[:, order] * scale[:, None] * np.clip(values[order], 0, None) ** DIFFUSION_TIME
+    )
+    signs = np.sign(
+        coordinates[np.abs(coordinates).argmax(axis=0), np.arange(coordinates.shape[1])]
+    )
+    return np.asarray(coordinates * np.where(signs == 0, 1.0, signs))
+
+
+def capped_ward(coordinates: np.ndarray, *, topics: int, cap: int) -> np.ndarray:
+    """Ward's tree cut from the top: split the latest merge until there are ``topics``
+    clusters, and keep splitting any cluster larger than ``cap``."""
+    from scipy.cluster.hierarchy import linkage
+
+    n = len(coordinates)
+    if n < 2:
+        return np.zeros(n, dtype=np.int64)
+    tree = linkage(coordinates, method="ward")
+    size = dict.fromkeys(range(n), 1) | {n + i: int(row[3]) for i, row in enumerate(tree)}
+    clusters = {2 * n - 2}
+    while True:
+        over = [c for c in clusters if c >= n and size[c] > cap]
+        splittable = [c for c in clusters if c >= n]
+        if over:
+            node = max(over, key=lambda c: (size[c], c))
+        elif len(clusters) < topics and splittable:
+            node = max(splittable)  # the latest merge: the most distant pair of the cut
+        else:
             break
-        labels[labels == topics[j]] = topics[i]
-        sums[i] += sums[j]
-        sums = np.delete(sums, j, axis=0)
-        del topics[j]
+        left, right = tree[node - n, :2].astype(int)
+        clusters = (clusters - {node}) | {int(left), int(right)}
+    return _leaves_to_labels(tree, n, sorted(clusters))
+
+
+def _leaves_to_labels(tree: np.ndarray, n: int, roots: list[int]) -> np.ndarray:
+    labels = np.full(n, OUTLIER, dtype=np.int64)
+    for number, root in enumerate(roots):
+        stack = [root]
+        while stack:
+            node = stack.pop()
+            if node < n:
+                labels[node] = number
+            else:
+                stack.extend(int(child) for child in tree[node - n, :2])
     return labels
 
 
-def absorb_outliers(
-    labels: np.ndarray, probabilities: np.ndarray, *, vectors: np.ndarray
-) -> tuple[np.ndarray, np.ndarray]:
-    """Give an outlier to the topic whose centroid it is close to (cosine >= ABSORB_AT).
+def dissolve_small(
+    labels: np.ndarray, *, vectors: np.ndarray, min_size: int, cap: int
+) -> np.ndarray:
+    """Topics under ``min_size`` give up their papers: each joins the nearest remaining topic
+    if it is as close to its centre as that topic's usual members, else goes to Other."""
+    labels = labels.copy()
+    numbers, counts = np.unique(labels[labels != OUTLIER], return_counts=True)
+    kept = [int(t) for t, c in zip(numbers, counts, strict=True) if c >= min_size]
+    loose = np.flatnonzero(np.isin(labels, numbers[counts < min_size]))
+    if not len(loose):
+        return labels
+    labels[loose] = OUTLIER
+    if not kept:
+        return labels
+    centres = unit_rows(np.stack([vectors[labels == t].mean(axis=0) for t in kept]))
+    usual = np.array(
+        [np.quantile(vectors[labels == t] @ centres[i], CLOSE_QUANTILE) for i, t in enumerate(kept)]
+    )
+    sizes = {t: int(np.sum(labels == t)) for t in kept}
+    similarity = vectors[loose] @ centres.T
+    for row, paper in enumerate(loose):
+        best = int(similarity[row].argmax())
+        topic = kept[best]
+        if similarity[row, best] >= usual[best] and sizes[topic] < cap:
+            labels[paper] = topic
+            sizes[topic] += 1
+    return labels
 
-    HDBSCAN leaves a third of a week unclustered, many of them plainly on a topic's edge;
-    the rest stay outliers (shown as "Other"). An absorbed paper's membership strength is
-    its similarity to the centroid.
-    """
-    topics = sorted({int(label) for label in labels} - {OUTLIER})
-    outliers = np.flatnonzero(labels == OUTLIER)
-    if not topics or not len(outliers):
-        return labels, probabilities
-    centroids = np.stack([vectors[labels == t].mean(axis=0) for t in topics])
-    centroids /= np.linalg.norm(centroids, axis=1, keepdims=True)
-    similarity = vectors[outliers] @ centroids.T
-    best = similarity.argmax(axis=1)
-    nearest = similarity[np.arange(len(outliers)), best]
-    close = nearest >= ABSORB_AT
-    labels, probabilities = labels.copy(), probabilities.astype(np.float64)
-    labels[outliers[close]] = np.asarray(topics)[best[close]]
-    probabilities[outliers[close]] = nearest[close]
-    return labels, probabilities
+
+def closeness(labels: np.ndarray, *, vectors: np.ndarray) -> np.ndarray:
+    """Each paper's cosine to its topic's centre (Other's papers: to Other's centre)."""
+    result = np.zeros(len(labels))
+    for topic in np.unique(labels):
+        members = np.flatnonzero(labels == topic)
+        centre = unit_rows(vectors[members].mean(axis=0, keepdims=True))[0]
+        result[members] = vectors[members] @ centre
+    return result
 
 
-def kmeans_vectors(*, vectors: np.ndarray, k: int) -> np.ndarray:
+def kmeans_vectors(*, vectors: np.ndarray, k: int, seed: int = RANDOM_STATE) -> np.ndarray:
     """The baseline: k-means on the raw vectors (no reduction, no outliers)."""
     from sklearn.cluster import KMeans
 
-    return KMeans(n_clusters=k, n_init=4, random_state=RANDOM_STATE).fit_predict(vectors)
+    return np.asarray(KMeans(n_clusters=k, n_init=4, random_state=seed).fit_predict(vectors))
+
+
+def umap_map(
+    unit: np.ndarray, indices: np.ndarray, similarities: np.ndarray, *, seed: int = RANDOM_STATE
+) -> np.ndarray:
+    """A 2-d map of the papers for the page, from the same exact neighbours (UMAP)."""
+    import umap
+
+    n = len(unit)
+    knn_indices = np.hstack([np.arange(n)[:, None], indices])
+    knn_distances = np.hstack([np.zeros((n, 1)), 1.0 - similarities]).astype(np.float32)
+    reducer = umap.UMAP(
+        n_neighbors=knn_indices.shape[1],
+        n_components=2,
+        min_dist=0.1,
+        metric="cosine",
+        precomputed_knn=(knn_indices, knn_distances, None),
+        n_epochs=200,  # the map needs fewer than the default 500 (below 10,000 points)
+        random_state=seed,
+        n_jobs=1,  # a fixed random_state makes umap single-threaded anyway; say so
+    )
+    with warnings.catch_warnings():  # no search index: the map never places new papers
+        warnings.filterwarnings("ignore", message=r"precomputed_knn\[2\]")
+        return unit_square(reducer.fit_transform(unit))
 
 
 def project_small(vectors: np.ndarray) -> np.ndarray:
@@ -151,60 +273,14 @@ def project_small(vectors: np.ndarray) -> np.ndarray:
 def unit_square(xy: np.ndarray) -> np.ndarray:
     """Points scaled into [0, 1] x [0, 1], so pages draw them without knowing the spread."""
     low, span = xy.min(axis=0), np.ptp(xy, axis=0)
-    return (xy - low) / np.where(span > 0, span, 1.0)
+    return np.asarray((xy - low) / np.where(span > 0, span, 1.0))
 
 
-def _neighbour_graph(vectors: np.ndarray) -> tuple[np.ndarray, np.ndarray, object]:
-    from umap.umap_ import nearest_neighbors
-
-    indices, distances, index = nearest_neighbors(
-        vectors,
-        n_neighbors=N_NEIGHBORS,
-        metric="cosine",
-        metric_kwds=None,
-        angular=False,
-        random_state=np.random.RandomState(RANDOM_STATE),
+def by_size(labels: np.ndarray) -> np.ndarray:
+    """Renumber clusters so that 0 is the largest (ties: first paper); Other stays ``OUTLIER``."""
+    numbers, first, counts = np.unique(
+        labels[labels != OUTLIER], return_index=True, return_counts=True
     )
-    return indices, distances, index
-
-
-def _umap(
-    vectors: np.ndarray,
-    *,
-    knn: tuple[np.ndarray, np.ndarray, object],
-    dimensions: int,
-    min_dist: float,
-    epochs: int | None = None,
-) -> np.ndarray:
-    import umap
-
-    reducer = umap.UMAP(
-        n_neighbors=N_NEIGHBORS,
-        n_components=dimensions,
-        min_dist=min_dist,
-        metric="cosine",
-        precomputed_knn=knn,
-        n_epochs=epochs,  # the map needs fewer than the default 500 (below 10,000 points)
-        random_state=RANDOM_STATE,
-        n_jobs=1,  # a fixed random_state makes umap single-threaded anyway; say so
-    )
-    return reducer.fit_transform(vectors)
-
-
-def _hdbscan(
-    reduced: np.ndarray, min_cluster_size: int, *, max_size: int
-) -> tuple[np.ndarray, np.ndarray]:
-    from sklearn.cluster import HDBSCAN
-
-    # max_cluster_size stops "excess of mass" from keeping one cluster of most of the week,
-    # as it did on two of the five June weeks (1,320 of 1,383 papers in one topic).
-    model = HDBSCAN(min_cluster_size=min_cluster_size, max_cluster_size=max_size, copy=True)
-    return model.fit(reduced).labels_, model.probabilities_
-
-
-def _by_size(labels: np.ndarray) -> np.ndarray:
-    """Renumber clusters so that 0 is the largest; outliers stay ``OUTLIER``."""
-    numbers, counts = np.unique(labels[labels != OUTLIER], return_counts=True)
-    order = numbers[np.argsort(-counts, kind="stable")]
+    order = numbers[np.lexsort((first, -counts))]
     mapping = {int(old): new for new, old in enumerate(order)}
     return np.array([mapping.get(int(label), OUTLIER) for label in labels], dtype=np.int64)

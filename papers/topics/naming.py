@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from digest.lib.llm import LLMClient, TokenBudget, complete_within, llm_client, render_prompt
 from papers.models import Topic, TopicPaper, TopicWeek
 from papers.services.topics import OverviewWriter, TopicNamer
+from papers.topics.labels import is_generic
 
 logger = logging.getLogger(__name__)
 
@@ -73,7 +74,21 @@ def checked_label(label: str, *, titles: Sequence[str]) -> str:
     if any(_within(plain, _plain(title)) or _within(_plain(title), plain) for title in titles):
         logger.info("LLM label refused, it copies a title: %r", label)
         return ""
+    if _ECHO.search(plain):
+        logger.info("LLM label refused, it echoes the prompt: %r", label)
+        return ""
+    if is_generic(label):
+        logger.info("LLM label refused, it is generic: %r", label)
+        return ""
     return label
+
+
+# Words of the prompt a small model repeats instead of naming ("This research topic is a
+# section heading", "Keywords: ...").
+_ECHO = re.compile(
+    r"\b(research topic|topic name|section heading|heading|keywords?|these papers|"
+    r"the papers|cluster|plain english|answer)\b"
+)
 
 
 def _within(part: str, whole: str) -> bool:

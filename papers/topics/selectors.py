@@ -5,17 +5,23 @@ from __future__ import annotations
 from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import date
+from typing import NamedTuple
 
 from django.core.cache import cache
 from django.db import connection
-from django.db.models import QuerySet
+from django.db.models import Max, QuerySet
+from django.db.models.functions import Coalesce
 from pgvector.django import CosineDistance
 
 from papers.models import Paper, Topic, TopicPaper, TopicWeek
 from papers.selectors import papers_with_authors
+from papers.topics.linking import TopicState
 
 HISTORY_WEEKS = 8
 TOP_PAPERS = 5
+# A topic rises or falls when its share of the week changes by at least a quarter.
+RISING_AT = 0.25
+FALLING_AT = 0.2
 
 
 @dataclass(frozen=True)
@@ -27,17 +33,48 @@ class MapPoint:
     title: str
 
 
+class HistoryPoint(NamedTuple):
+    """A topic's size in one week of its lineage, and that week's number of papers."""
+
+    week_start: date
+    size: int
+    paper_count: int
+
+    @property
+    def share(self) -> float:
+        return self.size / self.paper_count if self.paper_count else 0.0
+
+
 @dataclass
 class TopicSummary:
     topic: Topic
     top_papers: list[MapPoint] = field(default_factory=list)
-    history: list[tuple[date, int]] = field(default_factory=list)  # oldest first
+    history: list[HistoryPoint] = field(default_factory=list)  # oldest first
 
     @property
-    def change(self) -> int | None:
-        """Papers gained since the week before; None for a topic new this week."""
+    def share(self) -> float:
+        """The topic's share of its week's papers."""
+        return self.topic.size / self.topic.week.paper_count if self.topic.week.paper_count else 0.0
+
+    @property
+    def previous_share(self) -> float | None:
         previous = self.topic.previous
-        return None if previous is None else self.topic.size - previous.size
+        if previous is None or not previous.week.paper_count:
+            return None
+        return previous.size / previous.week.paper_count
+
+    @property
+    def change(self) -> float | None:
+        """Relative change of its share of the week; None for a topic that continues none."""
+        return share_change(self.topic)
+
+    @property
+    def trend(self) -> str:
+        """ "rising" or "falling" (share up or down by a quarter or more), else "steady"."""
+        change = self.change
+        if change is None:
+            return ""
+        return "rising" if change >= RISING_AT else "falling" if change <= -FALLING_AT else "steady"
 
 
 @dataclass
@@ -48,24 +85,51 @@ class Pulse:
     points: list[MapPoint]
     previous_week: date | None
     next_week: date | None
+    ended: list[Topic] = field(default_factory=list)
 
     @property
     def rising(self) -> list[TopicSummary]:
-        grown = [s for s in self.topics if s.change is not None and s.change > 0]
-        return sorted(grown, key=lambda s: -s.change)[:5]  # type: ignore[operator]
+        grown = [s for s in self.topics if s.trend == "rising"]
+        return sorted(grown, key=lambda s: -(s.change or 0.0))[:5]
+
+    @property
+    def falling(self) -> list[TopicSummary]:
+        shrunk = [s for s in self.topics if s.trend == "falling"]
+        return sorted(shrunk, key=lambda s: s.change or 0.0)[:5]
 
     @property
     def new(self) -> list[TopicSummary]:
-        return [s for s in self.topics if s.change is None] if self.previous_week else []
+        if not self.previous_week:
+            return []
+        return [s for s in self.topics if s.topic.state == TopicState.NEW]
+
+    @property
+    def split_or_merged(self) -> list[TopicSummary]:
+        kinds = (TopicState.SPLIT, TopicState.MERGED)
+        return [s for s in self.topics if s.topic.state in kinds]
 
 
 @dataclass
 class TopicPage:
     topic: Topic
     papers: list[Paper]
-    history: list[tuple[date, int]]
+    history: list[HistoryPoint]
     related: list[Topic]
     continuations: list[Topic]
+    ended_after: date | None = None  # the lineage's last week, when a later week exists
+
+
+def share_change(topic: Topic) -> float | None:
+    """Relative change of the topic's share of its week's papers against the topic it
+    continues (0.5: half again as large a share); None for a topic that continues none.
+
+    Shares, not counts: a partial week or a quiet one would make every topic "fall"."""
+    previous = topic.previous
+    if previous is None or not previous.size or not topic.week.paper_count:
+        return None
+    now = topic.size / topic.week.paper_count
+    before = previous.size / max(previous.week.paper_count, 1)
+    return now / before - 1.0
 
 
 def topic_week_get(*, week_start: date | None = None) -> TopicWeek | None:
@@ -75,11 +139,11 @@ def topic_week_get(*, week_start: date | None = None) -> TopicWeek | None:
 
 
 def pulse_for_week(*, week_start: date | None = None) -> Pulse | None:
-    """Everything the Pulse page shows for a week; six queries."""
+    """Everything the Pulse page shows for a week; seven queries."""
     week = topic_week_get(week_start=week_start)
     if week is None:
         return None
-    topics = list(week.topics.select_related("previous"))
+    topics = list(week.topics.select_related("week", "previous__week", "origin"))
     points, by_topic = _points(week)
     histories = topic_histories(topic_ids=[t.pk for t in topics if not t.is_outlier])
     summaries = {
@@ -87,23 +151,38 @@ def pulse_for_week(*, week_start: date | None = None) -> Pulse | None:
         for t in topics
     }
     neighbours = TopicWeek.objects.values_list("week_start", flat=True)
+    previous_week = neighbours.filter(week_start__lt=week.week_start).first()
     return Pulse(
         week=week,
         topics=[summaries[t.pk] for t in topics if not t.is_outlier],
         other=next((summaries[t.pk] for t in topics if t.is_outlier), None),
         points=points,
-        previous_week=neighbours.filter(week_start__lt=week.week_start).first(),
+        previous_week=previous_week,
         next_week=neighbours.filter(week_start__gt=week.week_start).order_by("week_start").first(),
+        ended=_ended(topics, previous_week=previous_week),
     )
+
+
+def _ended(topics: list[Topic], *, previous_week: date | None) -> list[Topic]:
+    """Topics of the week before that no topic of this week continues or took in."""
+    if previous_week is None:
+        return []
+    carried = {t.previous_id for t in topics} | {t.origin_id for t in topics}
+    earlier = Topic.objects.filter(week__week_start=previous_week, is_outlier=False)
+    return [t for t in earlier.order_by("-size", "number") if t.pk not in carried]
 
 
 def _points(week: TopicWeek) -> tuple[list[MapPoint], dict[int, list[MapPoint]]]:
+    """Every paper's map point; per topic, nearest its centre first (ties: most upvoted)."""
+    upvotes = Coalesce(Max("paper__trending_signals__upvotes"), 0)
     rows = (
         TopicPaper.objects.filter(week=week)
-        .order_by("topic_id", "-probability", "paper_id")
+        .annotate(hf_upvotes=upvotes)
+        .order_by("topic_id", "-probability", "-hf_upvotes", "paper_id")
         .values_list("topic_id", "topic__number", "x", "y", "paper__arxiv_id", "paper__title_text")
     )
-    points, by_topic = [], defaultdict(list)
+    points: list[MapPoint] = []
+    by_topic: dict[int, list[MapPoint]] = defaultdict(list)
     for topic_id, number, x, y, arxiv_id, title in rows:
         point = MapPoint(x, y, number, arxiv_id, title)
         points.append(point)
@@ -111,50 +190,74 @@ def _points(week: TopicWeek) -> tuple[list[MapPoint], dict[int, list[MapPoint]]]
     return points, by_topic
 
 
+_LINEAGE_SQL = """
+WITH RECURSIVE
+back(start_id, id, previous_id, depth) AS (
+    SELECT id, id, previous_id, 1 FROM papers_topic WHERE id = ANY(%(ids)s)
+  UNION ALL
+    SELECT b.start_id, t.id, t.previous_id, b.depth + 1
+    FROM back b JOIN papers_topic t ON t.id = b.previous_id WHERE b.depth < %(weeks)s
+),
+forth(start_id, id, depth) AS (
+    SELECT id, id, 1 FROM papers_topic WHERE id = ANY(%(ids)s) AND %(forward)s
+  UNION ALL
+    SELECT f.start_id, t.id, f.depth + 1
+    FROM forth f JOIN papers_topic t ON t.previous_id = f.id WHERE f.depth < %(weeks)s
+),
+chain AS (SELECT start_id, id FROM back UNION SELECT start_id, id FROM forth)
+SELECT c.start_id, w.week_start, t.size, w.paper_count
+FROM chain c JOIN papers_topic t ON t.id = c.id JOIN papers_topicweek w ON w.id = t.week_id
+ORDER BY c.start_id, w.week_start
+"""
+
+
 def topic_histories(
-    *, topic_ids: list[int], weeks: int = HISTORY_WEEKS
-) -> dict[int, list[tuple[date, int]]]:
-    """Each topic's size in its own week and the weeks it continues, oldest first; one query."""
+    *, topic_ids: list[int], weeks: int = HISTORY_WEEKS, forward: bool = False
+) -> dict[int, list[HistoryPoint]]:
+    """Each topic's size in its own week and the weeks it continues (and, ``forward``, the
+    weeks that continue it), oldest first; one query."""
     if not topic_ids:
         return {}
+    params: dict[str, list[int] | int | bool] = {
+        "ids": topic_ids,
+        "weeks": weeks,
+        "forward": forward,
+    }
     with connection.cursor() as cursor:
-        cursor.execute(
-            """
-            WITH RECURSIVE chain(start_id, id, previous_id, week_id, size, depth) AS (
-                SELECT id, id, previous_id, week_id, size, 1 FROM papers_topic
-                WHERE id = ANY(%s)
-              UNION ALL
-                SELECT c.start_id, t.id, t.previous_id, t.week_id, t.size, c.depth + 1
-                FROM chain c JOIN papers_topic t ON t.id = c.previous_id
-                WHERE c.depth < %s
-            )
-            SELECT c.start_id, w.week_start, c.size
-            FROM chain c JOIN papers_topicweek w ON w.id = c.week_id
-            ORDER BY c.start_id, w.week_start
-            """,
-            [topic_ids, weeks],
-        )
-        history: dict[int, list[tuple[date, int]]] = defaultdict(list)
-        for start_id, week_start, size in cursor.fetchall():
-            history[start_id].append((week_start, size))
+        cursor.execute(_LINEAGE_SQL, params)
+        history: dict[int, list[HistoryPoint]] = defaultdict(list)
+        for start_id, week_start, size, paper_count in cursor.fetchall():
+            history[start_id].append(HistoryPoint(week_start, size, paper_count))
     return dict(history)
 
 
 def topic_page(*, topic: Topic, papers_limit: int = 100, related_limit: int = 5) -> TopicPage:
-    """A topic's most typical papers, its history, and the nearest topics of its week."""
+    """A topic's papers nearest its centre first, its whole history (back and forward, and
+    the week it ended), and the nearest topics of its week."""
     in_topic = Paper.objects.filter(topic_memberships__topic=topic)
-    papers = list(
-        papers_with_authors(in_topic).order_by("-topic_memberships__probability", "pk")[
-            :papers_limit
-        ]
+    upvotes = Coalesce(Max("trending_signals__upvotes"), 0)
+    papers: list[Paper] = list(
+        papers_with_authors(in_topic)
+        .annotate(hf_upvotes=upvotes)
+        .order_by("-topic_memberships__probability", "-hf_upvotes", "pk")[:papers_limit]
     )
+    history = topic_histories(topic_ids=[topic.pk], forward=True).get(topic.pk, [])
     return TopicPage(
         topic=topic,
         papers=papers,
-        history=topic_histories(topic_ids=[topic.pk]).get(topic.pk, []),
+        history=history,
         related=list(_related(topic)[:related_limit]),
         continuations=list(topic.continuations.select_related("week")),
+        ended_after=_ended_after(topic, history),
     )
+
+
+def _ended_after(topic: Topic, history: list[HistoryPoint]) -> date | None:
+    """The last week of the topic's lineage if a later week was computed without it."""
+    if topic.is_outlier or not history:
+        return None
+    last = history[-1].week_start
+    return last if TopicWeek.objects.filter(week_start__gt=last).exists() else None
 
 
 def _related(topic: Topic) -> QuerySet[Topic]:
@@ -168,7 +271,9 @@ def _related(topic: Topic) -> QuerySet[Topic]:
 
 
 def topic_get(*, topic_id: int) -> Topic | None:
-    return Topic.objects.select_related("week", "previous__week").filter(pk=topic_id).first()
+    return (
+        Topic.objects.select_related("week", "previous__week", "origin").filter(pk=topic_id).first()
+    )
 
 
 def topic_lineage_paper_ids(*, topic_ids: list[int], paper_ids: list[int]) -> set[int]:
@@ -230,7 +335,7 @@ def weeks_without_topics() -> list[date]:
     from papers.weeks import week_start_of
 
     days = Paper.objects.filter(announced_on__isnull=False).values_list("announced_on", flat=True)
-    weeks = {week_start_of(day) for day in days.distinct()}
+    weeks = {week_start_of(day) for day in days.distinct() if day is not None}
     done = set(TopicWeek.objects.values_list("week_start", flat=True))
     return sorted(weeks - done)
 

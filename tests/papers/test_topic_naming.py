@@ -7,8 +7,10 @@ import re
 import pytest
 
 from papers.models import TopicWeek
+from papers.services import topics as topics_service
 from papers.services.topics import topics_compute
 from papers.topics import naming
+from papers.topics.labels import topic_name
 from papers.topics.naming import checked_label, checked_overview, clean_label, topic_writers
 from tests.helpers.openai_server import OpenAIServer
 from tests.papers.test_topics import WEEK, _store, sample  # noqa: F401 (a fixture)
@@ -21,7 +23,7 @@ def scripted(request: dict) -> str:
     prompt = request["messages"][1]["content"]
     if "Name the research topic" in prompt:
         first = re.search(r"keywords: ([^,.]+)", prompt)[1]
-        return f'"Topic: Work on {first}."'
+        return f'"Topic: Work on {first} in practice."'
     count = re.search(r"Facts about this week's new papers:\n(\d+) papers", prompt)[1]
     return f"This week brought {count} papers,\nmostly on the topics listed."
 
@@ -48,9 +50,9 @@ def test_topics_get_llm_labels_and_the_week_an_llm_overview(
     week = compute()
 
     real = list(week.topics.filter(is_outlier=False))
-    assert all(t.human_label == f"Work on {t.keywords[0]}" for t in real)
-    assert all(t.label == ", ".join(t.keywords) for t in real)  # keyword labels kept
-    assert week.topics.get(is_outlier=True).human_label == ""
+    assert all(t.human_label == f"Work on {t.keywords[0]} in practice" for t in real)
+    assert all(t.label == topic_name(t.keywords) for t in real)  # keyword labels kept
+    assert all(not t.human_label for t in week.topics.filter(is_outlier=True))
     stored = TopicWeek.objects.get()
     expected = f"This week brought {len(sample)} papers, mostly on the topics listed."
     assert stored.overview == expected
@@ -91,7 +93,7 @@ def test_an_unreachable_llm_keeps_keyword_labels_and_the_counts_overview(
 
     assert not any(week.topics.values_list("human_label", flat=True))
     assert week.overview.startswith(f"{len(sample)} papers in ")
-    assert week.method == "umap5+hdbscan, c-tf-idf"
+    assert week.method == topics_service.METHOD
 
 
 def test_naming_stops_when_the_budget_is_spent_and_the_rest_keep_keywords(
@@ -101,7 +103,7 @@ def test_naming_stops_when_the_budget_is_spent_and_the_rest_keep_keywords(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     _store(sample, week=WEEK)
-    openai_server.reply(content="A label", usage={"prompt_tokens": 1000, "completion_tokens": 3})
+    openai_server.reply(content="A label", usage={"prompt_tokens": 1150, "completion_tokens": 3})
     openai_server.respond_with(lambda r: "Another label")
     monkeypatch.setattr(naming, "WEEK_BUDGET_TOKENS", 1200)  # the second call would pass it
 
@@ -154,6 +156,15 @@ def test_a_label_that_copies_a_title_or_runs_long_is_refused() -> None:
     assert checked_label("Polar codes", titles=titles) == ""  # a piece of a title
     assert checked_label("one two three four five six seven eight nine", titles=titles) == ""
     assert checked_label("Coding theory", titles=titles) == "Coding theory"
+
+
+def test_a_label_that_echoes_the_prompt_or_is_generic_is_refused() -> None:
+    titles = ["Polar codes for short blocks"]
+    assert checked_label("This research topic is a section heading", titles=titles) == ""
+    assert checked_label("Keywords of these papers", titles=titles) == ""
+    assert checked_label("Large language models", titles=titles) == ""
+    assert checked_label("Learning", titles=titles) == ""
+    assert checked_label("LLM agents", titles=titles) == "LLM agents"
 
 
 def test_an_overview_may_only_repeat_numbers_found_in_the_facts() -> None:

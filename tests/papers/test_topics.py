@@ -21,8 +21,8 @@ from papers.services.embeddings import embedding_text, embedding_text_hash
 from papers.services.papers import papers_upsert
 from papers.services.topics import MIN_PAPERS_TO_CLUSTER, topics_compute
 from papers.text import latex_to_text
-from papers.topics.labels import ctfidf_keywords
-from papers.topics.linking import link_centroids
+from papers.topics.labels import ctfidf_keywords, topic_name
+from papers.topics.linking import LINK_THRESHOLD, TopicState
 from papers.weeks import week_label
 
 pytestmark = pytest.mark.django_db
@@ -93,7 +93,7 @@ def test_a_week_of_sample_papers_gets_labelled_topics_that_follow_the_categories
     assert week.week_start == WEEK and week.paper_count == len(sample) and week.note == ""
     real = list(week.topics.filter(is_outlier=False))
     assert len(real) >= 3
-    assert all(t.keywords and t.label == ", ".join(t.keywords) for t in real)
+    assert all(t.keywords and t.label == topic_name(t.keywords) for t in real)
     members = TopicPaper.objects.filter(week=week).values_list(
         "topic__number", "paper__primary_category"
     )
@@ -110,9 +110,11 @@ def test_papers_that_fit_no_topic_are_kept_in_other_never_dropped(sample: list) 
 
     assert TopicPaper.objects.filter(week=week).count() == len(sample)
     assert sum(week.topics.values_list("size", flat=True)) == len(sample)
-    other = week.topics.get(is_outlier=True)
-    assert other.label == "Other" and other.number == -1
-    assert other.size == TopicPaper.objects.filter(topic=other).count() > 0
+    for other in week.topics.filter(is_outlier=True):  # only papers clearly apart form it
+        assert other.label == "Other" and other.number == -1
+        assert other.size == TopicPaper.objects.filter(topic=other).count() > 0
+    largest = week.topics.filter(is_outlier=False).order_by("-size").first()
+    assert largest is not None and largest.size <= 0.2 * len(sample)
 
 
 def test_a_recompute_that_fails_mid_swap_leaves_the_previous_topics(
@@ -151,7 +153,7 @@ def test_an_empty_week_stores_a_note_and_no_topics() -> None:
     assert week.note.startswith("Only 0 papers this week")
 
 
-def test_topics_continue_the_most_similar_topic_of_the_week_before(sample: list) -> None:
+def test_topics_continue_one_topic_of_the_week_before_at_most(sample: list) -> None:
     _store(_half(sample, 0), week=WEEK - timedelta(days=7))
     _store(_half(sample, 1), week=WEEK)
     earlier = topics_compute(week_start=WEEK - timedelta(days=7))
@@ -159,12 +161,14 @@ def test_topics_continue_the_most_similar_topic_of_the_week_before(sample: list)
     later = topics_compute(week_start=WEEK)
 
     linked = list(later.topics.exclude(previous=None).select_related("previous"))
-    assert linked, "the same four subjects in both weeks must give continuing topics"
+    assert len(linked) >= 3, "the same four subjects in both weeks must give continuing topics"
+    assert len({t.previous_id for t in linked}) == len(linked)  # continued by one at most
     for topic in linked:
-        assert topic.previous.week_id == earlier.pk and topic.previous_similarity >= 0.85
-        shared = set(topic.keywords) & set(topic.previous.keywords)
-        assert shared or topic.previous_similarity > 0.9
-    assert "New this week" not in later.overview or later.topics.filter(previous=None).exists()
+        assert topic.previous.week_id == earlier.pk
+        assert topic.state in (TopicState.CONTINUING, TopicState.MERGED)
+        assert topic.previous_similarity >= LINK_THRESHOLD
+    unlinked = later.topics.filter(previous=None, is_outlier=False)
+    assert all(t.state in (TopicState.NEW, TopicState.SPLIT) for t in unlinked)
 
 
 def test_recomputing_the_earlier_week_relinks_the_later_one(sample: list) -> None:
@@ -181,15 +185,6 @@ def test_recomputing_the_earlier_week_relinks_the_later_one(sample: list) -> Non
     assert set(relinked.values_list("previous__week", flat=True)) == {redone.pk}
 
 
-def test_linking_picks_the_nearest_centroid_above_the_threshold() -> None:
-    previous = np.eye(3, dtype=np.float32)
-    current = np.array([[0.99, 0.14, 0], [0, 0, 1], [0.6, 0.8, 0]], dtype=np.float32)
-
-    links = link_centroids(current=current, previous=previous, threshold=0.85)
-
-    assert [(link.previous_index if link else None) for link in links] == [0, 2, None]
-
-
 def test_keywords_are_the_terms_that_set_a_topic_apart() -> None:
     texts = [
         "Diffusion models for video generation with temporal attention",
@@ -200,8 +195,9 @@ def test_keywords_are_the_terms_that_set_a_topic_apart() -> None:
 
     keywords = ctfidf_keywords(texts=texts, labels=[0, 0, 1, 1], top_n=3)
 
-    assert "video generation" in keywords[0] and "diffusion" in keywords[0]
-    assert "mimo" in keywords[1] and not {"video", "diffusion"} & set(keywords[1])
+    assert keywords[0][0] == "video generation" and any("diffusion" in k for k in keywords[0])
+    assert any("MIMO" in k for k in keywords[1])  # in the authors' casing
+    assert not any("video" in k or "diffusion" in k for k in keywords[1])
 
 
 def test_manage_py_topics_computes_the_named_week(sample: list) -> None:

@@ -43,17 +43,18 @@ def _plan(papers: list[Paper], sizes: list[int], *, directions: list[int]) -> We
 
 @pytest.fixture
 def two_weeks() -> tuple[TopicWeek, TopicWeek]:
-    """Week 23 (subjects 0, 1) and week 24, where subject 0 grows and subject 2 is new."""
-    earlier = [PaperFactory(announced_on=WEEK - timedelta(days=7)) for _ in range(12)]
+    """Week 23 (subjects 0, 1, 3) and week 24 (0, 1, 2): subject 0 rises from 20% to 47%
+    of the week, subject 1 falls from 40% to 27%, subject 2 is new, subject 3 ended."""
+    earlier = [PaperFactory(announced_on=WEEK - timedelta(days=3)) for _ in range(20)]
     later = [PaperFactory(announced_on=WEEK, title_text=f"Later paper {i}") for i in range(30)]
     first = topics_store(
-        week_start=WEEK - timedelta(days=7), plan=_plan(earlier, [6, 5], directions=[0, 1])
+        week_start=WEEK - timedelta(days=7), plan=_plan(earlier, [4, 8, 5], directions=[0, 1, 3])
     )
     second = topics_store(week_start=WEEK, plan=_plan(later, [14, 8, 5], directions=[0, 1, 2]))
     return first, second
 
 
-def test_the_pulse_page_shows_topics_rising_new_and_a_map_of_links(
+def test_the_pulse_page_shows_topics_rising_falling_new_ended_and_a_map_of_links(
     client: Client, two_weeks: tuple[TopicWeek, TopicWeek], django_assert_max_num_queries: object
 ) -> None:
     with django_assert_max_num_queries(8):
@@ -63,7 +64,13 @@ def test_the_pulse_page_shows_topics_rising_new_and_a_map_of_links(
     html = response.content.decode()
     assert "Pulse of AI: week of 8 June 2026" in html
     assert "subject0, theme0" in html and "subject2, theme2" in html
-    assert "rising (+8)" in html and "new this week" in html.lower()
+    assert "14 papers, 47% of the week; rising (from 20%)" in html
+    assert "Falling: <a" in html and "27% of the week's papers, from 40%" in html
+    assert "New this week: <a" in html and "subject2, theme2</a>, 5 papers" in html
+    assert (
+        "Ended: <a" in html and "subject3, theme3</a>, 5 papers in its last week, 2026-W23" in html
+    )
+    assert "Share of the week</text>" in html and ">W23</text>" in html  # the chart's axes
     assert html.count('<circle cx="') == 30  # every paper on the map, Other included
     assert html.count('href="/papers/') >= 30 and "<title>Later paper 0</title>" in html
     assert "Other</a>: 3 papers" in html
@@ -120,13 +127,53 @@ def test_a_topic_page_lists_its_papers_history_and_related_topics(
     html = response.content.decode()
     assert response.status_code == 200
     assert html.count('<li><a href="/papers/') == 14
-    assert (
-        "Papers per week in this topic" in html
-        and "W23: 6 papers" in html
-        and "W24: 14 papers" in html
-    )
+    assert "Papers per week in this topic" in html and ">Papers</text>" in html
+    assert "2026-W23: 4 papers (20% of the week)" in html
+    assert "2026-W24: 14 papers (47% of the week)" in html
+    assert "Ended" not in html
     assert "Continues" in html and "Related topics" in html and "subject1, theme1" in html
     assert client.get("/topics/999999/").status_code == 404
+
+
+def test_a_topic_that_nothing_continues_shows_when_it_ended(
+    client: Client, two_weeks: tuple[TopicWeek, TopicWeek]
+) -> None:
+    ended = Topic.objects.get(week=two_weeks[0], keywords__contains=["subject3"])
+
+    html = client.get(f"/topics/{ended.pk}/").content.decode()
+
+    assert "Ended: its last week was 2026-W23" in html and "Ended after 2026-W23" in html
+    assert ">ended</text>" in html
+
+
+def test_a_week_still_under_way_is_marked_partial_and_compared_by_share(
+    client: Client, two_weeks: tuple[TopicWeek, TopicWeek]
+) -> None:
+    later = two_weeks[1]  # its papers are all from Monday
+    assert later.is_partial and not two_weeks[0].is_partial
+
+    html = client.get("/pulse/2026-W24/").content.decode()
+
+    assert "This week is not over: its papers run to Monday 8 June" in html
+    assert "by their share of each week's papers" in html
+
+
+def test_a_topic_that_split_off_names_the_topic_it_came_from(client: Client) -> None:
+    earlier = [PaperFactory(announced_on=WEEK - timedelta(days=7)) for _ in range(10)]
+    later = [PaperFactory(announced_on=WEEK) for _ in range(12)]
+    topics_store(
+        week_start=WEEK - timedelta(days=7), plan=_plan(earlier, [5, 5], directions=[0, 5])
+    )
+    plan = _plan(later, [4, 4, 4], directions=[0, 0, 5])
+    plan.topics[1].centroid = (DIRECTIONS[0] + 0.3 * DIRECTIONS[7]) / np.sqrt(1.09)
+    plan.topics[0].centroid = (DIRECTIONS[0] - 0.3 * DIRECTIONS[7]) / np.sqrt(1.09)
+    week = topics_store(week_start=WEEK, plan=plan)
+
+    states = dict(week.topics.values_list("number", "state"))
+    html = client.get("/pulse/2026-W24/").content.decode()
+
+    assert states == {0: "split", 1: "split", 2: "continuing"}
+    assert html.count("Split off: <a") == 2 and "from <a" in html
 
 
 def test_the_trending_page_shows_each_score_with_its_parts(

@@ -88,10 +88,12 @@ class Command(BaseCommand):
         bin_dir = f"{sys.prefix}/bin"
         return {
             "web": f"{bin_dir}/gunicorn digest.wsgi --bind {host}:{port} "
-            f"--workers {web_workers} --access-logfile - --graceful-timeout 10",
-            "worker": f"{bin_dir}/celery -A digest worker -Q {QUEUES} "
+            f"--workers {web_workers} --access-logfile - --graceful-timeout 10 "
+            "--logger-class digest.gunicorn_logging.HealthQuietLogger",
+            # --quiet: no banner; the progress lines are the worker's story.
+            "worker": f"env TQDM_DISABLE=1 {bin_dir}/celery -A digest --quiet worker -Q {QUEUES} "
             f"--concurrency {concurrency} --loglevel INFO",
-            "beat": f"{bin_dir}/celery -A digest beat --loglevel INFO "
+            "beat": f"{bin_dir}/celery -A digest --quiet beat --loglevel INFO "
             f"--schedule {settings.CELERY_BEAT_SCHEDULE_FILENAME}",
         }
 
@@ -102,15 +104,17 @@ class Command(BaseCommand):
             self.stdout.write("embedded PostgreSQL stopped")
 
     def _announce_when_up(self, url: str) -> None:
-        for _ in range(600):
+        """Print the URL once the web and the worker both answer, so it comes last."""
+        deadline = time.monotonic() + 120  # then say it anyway: the web may be all that works
+        while time.monotonic() < deadline:
             try:
                 with urllib.request.urlopen(url + "healthz", timeout=3) as response:
                     response.read()
+                break
             except urllib.error.HTTPError:
-                pass  # 503 while the worker warms up still means the web is serving
+                pass  # 503: the web serves, the worker is not answering yet
             except OSError:
-                time.sleep(0.5)
-                continue
-            banner = f"\n  Research Digest is running at {url}  (Ctrl-C stops it)\n"
-            self.stdout.write(self.style.SUCCESS(banner))
-            return
+                pass  # the web is not listening yet
+            time.sleep(0.5)
+        banner = f"\n  Research Digest is running at {url}  (Ctrl-C stops it)\n"
+        self.stdout.write(self.style.SUCCESS(banner))
