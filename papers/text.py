@@ -47,6 +47,28 @@ def latex_to_text(text: str) -> str:
     return collapse_whitespace(text)
 
 
+def latex_prose_to_text(text: str) -> str:
+    """``latex_to_text`` for the prose around math, the math kept as LaTeX for KaTeX.
+
+    Pages that typeset math (the paper page) show ``$x^2$`` through KaTeX; the prose
+    around it still needs its ties, text commands and lost-backslash symbols rendered.
+    """
+    parts = _MATH.split(unicodedata.normalize("NFC", text))
+    return collapse_whitespace(
+        "".join(part if index % 2 else _prose(part) for index, part in enumerate(parts))
+    )
+
+
+def _prose(part: str) -> str:
+    # latex_to_text trims; the spaces around a math span are kept so words do not touch it.
+    lead = " " if part[:1].isspace() else ""
+    trail = " " if part[-1:].isspace() else ""
+    return lead + latex_to_text(part) + trail if part.strip() else part
+
+
+_MATH = re.compile(r"(\$\$.+?\$\$|\$.+?\$|\\\(.+?\\\)|\\\[.+?\\\])", re.DOTALL)
+
+
 _BRACED = r"\{(?:[^{}]|\{[^{}]*\})*\}"
 _LATEX_SPAN = re.compile(
     r"\$\$.+?\$\$|\$.+?\$|\\\(.+?\\\)|\\\[.+?\\\]"

@@ -2,7 +2,13 @@ from __future__ import annotations
 
 import pytest
 
-from papers.text import first_sentence, latex_to_text, normalize_author_name, split_sentences
+from papers.text import (
+    first_sentence,
+    latex_prose_to_text,
+    latex_to_text,
+    normalize_author_name,
+    split_sentences,
+)
 
 
 @pytest.mark.parametrize(
@@ -42,6 +48,22 @@ from papers.text import first_sentence, latex_to_text, normalize_author_name, sp
 )
 def test_latex_is_rendered_as_readable_text_and_prose_is_kept(raw: str, text: str) -> None:
     assert latex_to_text(raw) == text
+
+
+@pytest.mark.parametrize(
+    ("raw", "text"),
+    [
+        (
+            "by Construction~X with $a<b$ and $$E = mc^2$$.",
+            "by Construction X with $a<b$ and $$E = mc^2$$.",
+        ),
+        ("up to {approx}5{times} when \\(x_1\\) grows", "up to ≈5× when \\(x_1\\) grows"),
+        ("$\\alpha$-divergences~\\cite{a}, \\emph{tight}", "$\\alpha$-divergences, tight"),
+        ("no math at all", "no math at all"),
+    ],
+)
+def test_prose_is_rendered_around_math_kept_for_katex(raw: str, text: str) -> None:
+    assert latex_prose_to_text(raw) == text
 
 
 def test_author_names_are_normalised_by_case_width_and_spacing() -> None:

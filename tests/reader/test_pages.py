@@ -135,8 +135,8 @@ def test_latex_in_a_title_is_escaped_and_marked_for_katex_and_the_abstract_rende
 
     assert "<script>alert(1)</script>" not in html
     assert '<h1 class="tex">Bounds for $x&lt;y$ &lt;script&gt;alert(1)&lt;/script&gt;</h1>' in html
-    # The abstract is shown as the one LaTeX-to-text function renders it (no "~" left).
-    assert '<div class="abstract"><p>a&lt;b by Construction X</p></div>' in html
+    # The abstract's prose is rendered (no "~" left), its math kept, escaped, for KaTeX.
+    assert '<div class="abstract tex"><p>$a&lt;b$ by Construction X</p></div>' in html
     assert "/static/vendor/katex/katex.min.js" in html
     assert "/static/vendor/katex/contrib/auto-render.min.js" in html
     assert "/static/js/site.js" in html
