@@ -103,6 +103,32 @@ def run_queries(bench: Benchmark, queries: list[str], *, profile: bool = False) 
         record_latency(bench, mode, latencies, target)
     # The same queries again: their vectors now come from the query-vector cache.
     record_latency(bench, "hybrid_repeated", _timed_searches(queries, mode="hybrid"), "")
+    bench.record("hnsw_recall@10", hnsw_recall(queries, k=10), target=">= 0.98")
+
+
+def hnsw_recall(queries: list[str], *, k: int) -> float:
+    """Share of the exact k nearest papers (a sequential scan) that the HNSW index returns
+    at the configured hnsw.ef_search."""
+    from django.conf import settings
+    from django.db import connection, transaction
+
+    from papers.embeddings.encoder import encode_query
+    from search.vectors import vector_literal
+
+    sql = (
+        "SELECT paper_id FROM papers_paperembedding WHERE model_name = %s"
+        " ORDER BY vector <=> %s::vector LIMIT %s"
+    )
+    found = 0
+    for query in queries:
+        params = [settings.EMBEDDING_MODEL, vector_literal(encode_query(query)), k]
+        with transaction.atomic(), connection.cursor() as cursor:
+            cursor.execute(sql, params)
+            approximate = {row[0] for row in cursor.fetchall()}
+            cursor.execute("SET LOCAL enable_indexscan = off")
+            cursor.execute(sql, params)
+            found += len(approximate & {row[0] for row in cursor.fetchall()})
+    return found / (k * len(queries))
 
 
 def _timed_searches(queries: list[str], *, mode: str) -> list[float]:

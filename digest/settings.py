@@ -441,9 +441,21 @@ CELERY_BEAT_SCHEDULE["sweep-deliveries"] = {
 }
 
 # --- Search -----------------------------------------------------------------------------
-SEARCH_RRF_K = env.int("SEARCH_RRF_K", default=60)
-SEARCH_WEIGHT_KEYWORD = env.float("SEARCH_WEIGHT_KEYWORD", default=1.0)
-SEARCH_WEIGHT_SEMANTIC = env.float("SEARCH_WEIGHT_SEMANTIC", default=1.0)
+# Hybrid fusion (search/fusion.py; chosen on training data by benchmarks/fusion_study.py,
+# docs/search.md): a paper's score is w * its BM25 score / the best one + (1 - w) * how far
+# its cosine similarity lies above SEARCH_SEMANTIC_FLOOR, relative to the best one. The
+# keyword weight w rises from SEARCH_KEYWORD_WEIGHT_LOW to SEARCH_KEYWORD_WEIGHT_HIGH as
+# the best BM25 score covers more of the query's idf (from SEARCH_COVERAGE_LOW to _HIGH).
+# Below the floor a paper is no semantic match at all: nonsense finds nothing.
+SEARCH_SEMANTIC_FLOOR = env.float("SEARCH_SEMANTIC_FLOOR", default=0.30)
+SEARCH_KEYWORD_WEIGHT_LOW = env.float("SEARCH_KEYWORD_WEIGHT_LOW", default=0.5)
+SEARCH_KEYWORD_WEIGHT_HIGH = env.float("SEARCH_KEYWORD_WEIGHT_HIGH", default=0.9)
+SEARCH_COVERAGE_LOW = env.float("SEARCH_COVERAGE_LOW", default=0.3)
+SEARCH_COVERAGE_HIGH = env.float("SEARCH_COVERAGE_HIGH", default=0.8)
+# Up to this many papers (the whole corpus, or those a filter leaves) the vector side is an
+# exact nearest-neighbour scan, so a filtered search finds every match; above it, pgvector's
+# HNSW index, searched wider (hnsw.ef_search) for deeper pages and filters.
+SEARCH_EXACT_KNN_MAX = env.int("SEARCH_EXACT_KNN_MAX", default=10000)
 # Below this many postings for a query's terms, BM25 adds them all up (exact, and cheaper
 # than the threshold algorithm's bookkeeping); above it, or for a one-term query, the
 # threshold algorithm runs. The default is where the two cost the same

@@ -26,6 +26,7 @@ impacts (see search/services.py for how those are kept in step with the corpus).
 from __future__ import annotations
 
 from collections.abc import Collection
+from dataclasses import dataclass
 from typing import Any
 
 from django.conf import settings
@@ -119,8 +120,37 @@ def _rank_candidates(
     )
 
 
-def keyword_ranking(*, text: str, k: int) -> list[int]:
-    """The exact BM25 top ``k`` paper ids for ``text``, best first (ties: smaller id).
+@dataclass(frozen=True)
+class QueryTerms:
+    """A query's lexemes as the index knows them: what BM25 evidence is weighed by."""
+
+    lexemes: tuple[str, ...]  # distinct, in order of first appearance (query_lexemes)
+    dfs: tuple[int, ...]  # live document frequency of each lexeme in the index (0: absent)
+    idf_sum: float  # sum of the scored idf of the lexemes in the index
+    doc_count: int  # live N
+
+    @property
+    def postings(self) -> int:
+        return sum(self.dfs)
+
+
+def query_terms(*, text: str) -> QueryTerms:
+    """The query's lexemes with their document frequencies and idf, in one statement."""
+    with connection.cursor() as cursor:
+        params: dict[str, Any] = {"text": text.replace("\x00", " "), "max_terms": MAX_QUERY_TERMS}
+        cursor.execute(_TERMS_SQL, params)
+        rows = cursor.fetchall()
+    terms = [row for row in rows if row[0] is not None]
+    return QueryTerms(
+        lexemes=tuple(lexeme for lexeme, _, _, _ in terms),
+        dfs=tuple(int(df) for _, df, _, _ in terms),
+        idf_sum=float(sum(idf for _, _, idf, _ in terms)),
+        doc_count=int(rows[0][3]),
+    )
+
+
+def keyword_ranking(*, text: str, k: int) -> list[tuple[int, float]]:
+    """The exact BM25 top ``k`` as (paper id, score) for ``text``, best first (ties: smaller id).
 
     The search page's BM25 side: ``search_bm25_best`` picks the cheaper exact plan. With
     SEARCH_BM25_PARTS = P > 1 the corpus is ranked as P parts (paper id modulo P) on P
@@ -130,7 +160,7 @@ def keyword_ranking(*, text: str, k: int) -> list[int]:
     """
     parts = settings.SEARCH_BM25_PARTS
     if parts == 1 or connection.in_atomic_block:
-        return [paper_id for paper_id, _ in _keyword_part(text=text, k=k, parts=1, part=0)]
+        return _keyword_part(text=text, k=k, parts=1, part=0)
     pool = process_pool("bm25", workers=parts - 1)
     others = [pool.submit(_keyword_part_in_thread, text=text, k=k, parts=parts, part=part)
               for part in range(1, parts)]  # fmt: skip
@@ -138,7 +168,49 @@ def keyword_ranking(*, text: str, k: int) -> list[int]:
     for other in others:
         rows += other.result()
     rows.sort(key=lambda row: (-row[1], row[0]))
-    return [paper_id for paper_id, _ in rows[:k]]
+    return rows[:k]
+
+
+def keyword_ranking_within(
+    *, terms: QueryTerms, k: int, where: str, params: dict[str, Any]
+) -> tuple[list[tuple[int, float]], int]:
+    """The exact BM25 top ``k`` among the papers ``p`` that satisfy ``where``, and how many
+    of them match at all: every posting of the terms is added up, then filtered."""
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT s.paper_id, s.score, count(*) OVER () FROM ("
+            " SELECT e.paper_id, sum(e.impact) AS score FROM search_bm25posting e"
+            " WHERE e.lexeme = ANY(%(terms)s::text[]) GROUP BY e.paper_id) s"
+            f" JOIN papers_paper p ON p.id = s.paper_id WHERE {where}"
+            " ORDER BY s.score DESC, s.paper_id LIMIT %(k)s",
+            {**params, "terms": list(terms.lexemes), "k": k},
+        )
+        rows = cursor.fetchall()
+    return [(int(i), float(score)) for i, score, _ in rows], (int(rows[0][2]) if rows else 0)
+
+
+def keyword_match_count(*, terms: QueryTerms) -> tuple[int, bool]:
+    """How many papers contain at least one of the terms, and whether that is exact.
+
+    Exact from the index when one term (its df) or few postings (counted); otherwise an
+    estimate that takes the terms as independent: N * (1 - prod(1 - df / N)).
+    """
+    present = [df for df in terms.dfs if df > 0]
+    if len(present) <= 1:
+        return (present[0] if present else 0), True
+    if terms.postings <= settings.SEARCH_BM25_EXHAUSTIVE_MAX_POSTINGS:
+        with connection.cursor() as cursor:
+            cursor.execute(
+                "SELECT count(DISTINCT paper_id) FROM search_bm25posting"
+                " WHERE lexeme = ANY(%s::text[])",
+                [list(terms.lexemes)],
+            )
+            return int(cursor.fetchone()[0]), True
+    n = max(terms.doc_count, 1)
+    missing = 1.0
+    for df in present:
+        missing *= 1.0 - min(df, n) / n
+    return max(max(present), round(n * (1.0 - missing))), False
 
 
 def _keyword_part(*, text: str, k: int, parts: int, part: int) -> list[tuple[int, float]]:
@@ -169,4 +241,19 @@ SELECT b.paper_id, b.score FROM search_bm25_best(
           ORDER BY positions[1], lexeme LIMIT %(max_terms)s),
     %(k)s, %(max_postings)s, %(parts)s, %(part)s) b
 ORDER BY b.score DESC, b.paper_id
+"""
+
+# Each distinct lexeme of the query (english analysis, first MAX_QUERY_TERMS by position,
+# as query_lexemes) with its live df and scored idf (0 for a word no paper has).
+_TERMS_SQL = """
+WITH q AS (
+    SELECT lexeme, positions[1] AS position
+    FROM unnest(to_tsvector('english'::regconfig, %(text)s))
+    ORDER BY positions[1], lexeme LIMIT %(max_terms)s
+)
+SELECT q.lexeme, coalesce(t.df, 0), coalesce(t.idf, 0.0),
+       (SELECT coalesce(max(doc_count), 0) FROM search_bm25corpus)
+FROM (SELECT 1) one LEFT JOIN q ON true
+LEFT JOIN search_bm25term t ON t.lexeme = q.lexeme COLLATE "C"
+ORDER BY q.position, q.lexeme
 """

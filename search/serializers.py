@@ -19,6 +19,7 @@ def results_as_json(results: SearchResults, *, request: HttpRequest) -> dict[str
         "page": req.page,
         "per_page": req.per_page,
         "total": results.total,
+        "total_is_exact": results.total_is_exact,
         "has_next": results.has_next,
         "notice": results.notice,
         "paper": _redirect(results, request) if results.arxiv_id else None,
