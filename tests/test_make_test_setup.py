@@ -38,7 +38,12 @@ def _make_chromium(tmp_path: Path, *, uid: int | None = None) -> subprocess.Comp
     _stub(stubs, "apt-get", APT_STUB.format(log=log, chromium=chromium))
     if uid is not None:
         _stub(stubs, "id", f"#!/bin/sh\necho {uid}\n")
-    env = {**os.environ, "PATH": f"{stubs}:{os.environ['PATH']}"}
+    # Run as a user would, also when this suite itself runs under `make test`: an inherited
+    # MAKELEVEL would make this a sub-make ("make[1]: ***") with the outer make's flags.
+    inherited = {
+        k: v for k, v in os.environ.items() if k not in {"MAKELEVEL", "MAKEFLAGS", "MFLAGS"}
+    }
+    env = {**inherited, "PATH": f"{stubs}:{os.environ['PATH']}"}
     return subprocess.run(
         ["make", "--no-print-directory", "chromium", f"CHROMIUM={chromium}"],
         cwd=ROOT, env=env, capture_output=True, text=True, timeout=60,

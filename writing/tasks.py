@@ -76,6 +76,7 @@ def send_research_log(log_id: int) -> int:
     acks_late=True,
     autoretry_for=DATABASE_ERRORS,
     retry_backoff=30,
+    retry_jitter=True,
     max_retries=5,
 )
 def draft_first_week() -> int | None:
