@@ -400,13 +400,10 @@ def overview_text(*, paper_count: int, topics: Sequence[TopicFact]) -> str:
     """The Pulse overview: the week's largest topics, what is new and what grew."""
     if not topics:
         return "A quieter week: no topic stood out, so the papers below are this week's picks."
-    named = [f"{t.name} ({t.size} papers)" for t in topics[:3]]
-    lead = (
-        f"This week, {paper_count} papers were announced; the largest topics were "
-        if paper_count
-        else "This week, the largest topics were "
-    )
-    parts = [lead + _series(named) + "."]
+    named = [f"{t.name} ({t.size} paper{'' if t.size == 1 else 's'})" for t in topics[:3]]
+    largest = "the largest topics were " if len(named) > 1 else "the largest topic was "
+    lead = f"This week, {paper_count} papers were announced; " if paper_count else "This week, "
+    parts = [lead + largest + _series(named) + "."]
     # "New" only means something when the week before was clustered too.
     history = any(t.previous_size is not None for t in topics)
     new = [t.name for t in topics if t.previous_size is None] if history else []
